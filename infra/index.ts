@@ -1,0 +1,4 @@
+// Entry point named in Pulumi.yaml. The exported value becomes the stack's outputs.
+import { program } from "./program";
+
+export = program();

@@ -1,0 +1,255 @@
+// A deterministic stand-in for AWS under `pulumi.runtime.setMocks`: ids and ARNs in AWS's formats,
+// derived from resource names and the account/region of the provider that creates them, so the same
+// program yields the same plan on every run. Used by the unit tests and by the offline plan.
+import * as crypto from "crypto";
+import * as pulumi from "@pulumi/pulumi";
+
+// Resource properties as the engine sees them: untyped by nature.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Props = Record<string, any>;
+
+/** A resource the program registered, with its inputs as the provider would receive them. */
+export interface RecordedResource {
+    readonly type: string;
+    readonly name: string;
+    readonly inputs: Props;
+    /** The state the mock answered with (ids, ARNs, computed values). */
+    readonly state: Props;
+    /** Account the resource lives in (the provider's account). */
+    readonly accountId: string;
+    /** The explicit provider reference (`urn::id`), when one was given. */
+    readonly provider?: string;
+}
+
+export interface MockCloudOptions {
+    /** The account the default provider deploys into. */
+    readonly accountId: string;
+    /** The default provider's region. */
+    readonly region: string;
+    /** Exports of other stacks, by fully qualified stack name, served to `StackReference`. */
+    readonly stacks?: Readonly<Record<string, Record<string, unknown>>>;
+}
+
+/** What `awsx.ec2.Vpc` (a plugin-side component, invisible under mocks) would output for its args. */
+export function awsxVpcOutputs(name: string, inputs: Props): Record<string, unknown> {
+    const azCount: number = inputs.numberOfAvailabilityZones ?? inputs.availabilityZoneNames?.length ?? 3;
+    const specs: Array<{ type: string; name?: string }> = inputs.subnetSpecs ?? [{ type: "Private" }, { type: "Public" }];
+    const subnetIds = (type: string) =>
+        specs
+            .filter((spec) => spec.type === type)
+            .flatMap((spec) =>
+                Array.from({ length: azCount }, (_, az) => awsId("subnet", `${name}/${spec.name ?? type}/${az}`)),
+            );
+    const all = [...subnetIds("Public"), ...subnetIds("Private"), ...subnetIds("Isolated")];
+    return {
+        vpcId: awsId("vpc", name),
+        publicSubnetIds: subnetIds("Public"),
+        privateSubnetIds: subnetIds("Private"),
+        isolatedSubnetIds: subnetIds("Isolated"),
+        // awsx makes one route table per subnet; plain objects stand in for the resource references.
+        routeTables: all.map((subnetId) => ({ id: awsId("rtb", subnetId), subnetId })),
+        natGateways: [],
+        vpcEndpoints: [],
+    };
+}
+
+/** `prefix-` and 17 hex digits derived from `seed`, like real EC2 ids. */
+export function awsId(prefix: string, seed: string): string {
+    return `${prefix}-${hash(seed).slice(0, 17)}`;
+}
+
+function hash(seed: string): string {
+    return crypto.createHash("sha256").update(seed).digest("hex");
+}
+
+function uuid(seed: string): string {
+    const h = hash(seed);
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** A password-shaped deterministic string; the mock remembers every one so a plan can redact them. */
+function mockSecret(seed: string, length: number): string {
+    const h = crypto.createHash("sha512").update(`secret:${seed}`).digest("base64").replace(/[^A-Za-z0-9]/g, "");
+    return h.slice(0, length);
+}
+
+export class MockCloud implements pulumi.runtime.Mocks {
+    readonly resources: RecordedResource[] = [];
+    /** Every secret value the mock invented (generated passwords), for redaction checks. */
+    readonly secretValues = new Set<string>();
+    private readonly providerAccounts = new Map<string, string>();
+
+    constructor(private readonly options: MockCloudOptions) {}
+
+    newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Props } {
+        const accountId = this.accountOf(args.provider);
+        const { id, state } = this.answer(args, accountId);
+        if (args.type.startsWith("pulumi:providers:") && id) {
+            this.providerAccounts.set(id, providerAccount(args.inputs) ?? accountId);
+        }
+        const full = { ...args.inputs, ...state };
+        this.resources.push({
+            type: args.type,
+            name: args.name,
+            inputs: args.inputs,
+            state: full,
+            accountId,
+            ...(args.provider ? { provider: args.provider } : {}),
+        });
+        return { id, state: full };
+    }
+
+    call(args: pulumi.runtime.MockCallArgs): Props {
+        const { accountId, region } = this.options;
+        switch (args.token) {
+            case "aws:index/getCallerIdentity:getCallerIdentity":
+                return { accountId, arn: `arn:aws:iam::${accountId}:role/pulumi-deployer`, userId: "AROAMOCK", id: accountId };
+            case "aws:index/getRegion:getRegion":
+                return { name: region, region, id: region, endpoint: `ec2.${region}.amazonaws.com` };
+            case "aws:index/getPartition:getPartition":
+                return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
+            case "aws:index/getAvailabilityZones:getAvailabilityZones":
+                return { names: ["a", "b", "c", "d", "e", "f"].map((s) => `${region}${s}`), id: region };
+            default:
+                return args.inputs;
+        }
+    }
+
+    /** Resources of one type (and name, if given), in registration order. */
+    find(type: string, name?: string): RecordedResource[] {
+        return this.resources.filter((r) => r.type === type && (name === undefined || r.name === name));
+    }
+
+    private accountOf(provider: string | undefined): string {
+        // Provider references are `urn::id`; provider ids are unique, so the id identifies it.
+        const id = provider?.slice(provider.lastIndexOf("::") + 2);
+        return (id && this.providerAccounts.get(id)) || this.options.accountId;
+    }
+
+    private answer(
+        args: pulumi.runtime.MockResourceArgs,
+        accountId: string,
+    ): { id: string | undefined; state: Props } {
+        const { region } = this.options;
+        const inputs = args.inputs;
+        const seed = `${accountId}/${args.type}/${args.name}`;
+        const physical = (inputs.name as string | undefined) ?? `${args.name}-${hash(seed).slice(0, 7)}`;
+        switch (args.type) {
+            case "pulumi:providers:aws":
+                return { id: `provider-${hash(seed).slice(0, 12)}`, state: {} };
+            case "awsx:ec2:Vpc":
+                return { id: undefined, state: awsxVpcOutputs(args.name, inputs) };
+            case "pulumi:pulumi:StackReference": {
+                const stackName = inputs.name as string;
+                const outputs = this.options.stacks?.[stackName];
+                if (!outputs) {
+                    throw new Error(`unknown stack "${stackName}": it has not been deployed`);
+                }
+                return { id: stackName, state: { name: stackName, outputs, secretOutputNames: [] } };
+            }
+            case "random:index/randomPassword:RandomPassword": {
+                const result = mockSecret(seed, inputs.length ?? 32);
+                this.secretValues.add(result);
+                return { id: "none", state: { result } };
+            }
+            case "aws:ec2/vpc:Vpc":
+                return { id: awsId("vpc", seed), state: { arn: `arn:aws:ec2:${region}:${accountId}:vpc/${awsId("vpc", seed)}` } };
+            case "aws:ec2/securityGroup:SecurityGroup": {
+                const id = awsId("sg", seed);
+                return { id, state: { arn: `arn:aws:ec2:${region}:${accountId}:security-group/${id}`, name: physical } };
+            }
+            case "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
+            case "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule":
+                return { id: awsId("sgr", seed), state: {} };
+            case "aws:ec2/vpcEndpoint:VpcEndpoint": {
+                const id = awsId("vpce", seed);
+                return {
+                    id,
+                    state: {
+                        arn: `arn:aws:ec2:${region}:${accountId}:vpc-endpoint/${id}`,
+                        dnsEntries: [{ dnsName: `${id}.${inputs.serviceName}`, hostedZoneId: "Z7HUB22UULQXV" }],
+                        state: "available",
+                    },
+                };
+            }
+            case "aws:ec2/vpcPeeringConnection:VpcPeeringConnection":
+                return { id: awsId("pcx", seed), state: { acceptStatus: "pending-acceptance" } };
+            case "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter":
+                return { id: inputs.vpcPeeringConnectionId, state: { acceptStatus: "active" } };
+            case "aws:ec2/peeringConnectionOptions:PeeringConnectionOptions":
+                return { id: inputs.vpcPeeringConnectionId, state: {} };
+            case "aws:ec2/route:Route":
+                return { id: `r-${inputs.routeTableId}1080289494`, state: {} };
+            case "aws:kms/key:Key": {
+                const id = uuid(seed);
+                return { id, state: { keyId: id, arn: `arn:aws:kms:${region}:${accountId}:key/${id}` } };
+            }
+            case "aws:kms/alias:Alias":
+                return { id: inputs.name ?? `alias/${args.name}`, state: { arn: `arn:aws:kms:${region}:${accountId}:${inputs.name}` } };
+            case "aws:iam/role:Role": {
+                const path = (inputs.path as string | undefined) ?? "/";
+                return {
+                    id: physical,
+                    state: { name: physical, arn: `arn:aws:iam::${accountId}:role${path}${physical}`, uniqueId: `AROA${hash(seed).slice(0, 17).toUpperCase()}` },
+                };
+            }
+            case "aws:iam/policy:Policy":
+                return { id: `arn:aws:iam::${accountId}:policy/${physical}`, state: { arn: `arn:aws:iam::${accountId}:policy/${physical}`, name: physical } };
+            case "aws:iam/rolePolicy:RolePolicy":
+                return { id: `${inputs.role}:${physical}`, state: { name: physical } };
+            case "aws:secretsmanager/secret:Secret": {
+                const arn = `arn:aws:secretsmanager:${region}:${accountId}:secret:${physical}-${hash(seed).slice(0, 6)}`;
+                return { id: arn, state: { arn, name: physical } };
+            }
+            case "aws:secretsmanager/secretVersion:SecretVersion":
+                return { id: `${inputs.secretId}|${uuid(seed)}`, state: { versionId: uuid(seed), arn: inputs.secretId } };
+            case "aws:secretsmanager/secretPolicy:SecretPolicy":
+                return { id: inputs.secretArn, state: {} };
+            case "aws:rds/instance:Instance": {
+                const identifier = (inputs.identifier as string | undefined) ?? physical;
+                const address = `${identifier}.c${hash(seed).slice(0, 12)}.${region}.rds.amazonaws.com`;
+                return {
+                    id: `db-${hash(seed).slice(0, 26).toUpperCase()}`,
+                    state: {
+                        identifier,
+                        address,
+                        port: inputs.port ?? 3306,
+                        endpoint: `${address}:3306`,
+                        arn: `arn:aws:rds:${region}:${accountId}:db:${identifier}`,
+                        masterUserSecrets: inputs.manageMasterUserPassword
+                            ? [{ secretArn: `arn:aws:secretsmanager:${region}:${accountId}:secret:rds!db-${uuid(seed)}-AbCdEf`, secretStatus: "active", kmsKeyId: inputs.masterUserSecretKmsKeyId ?? "" }]
+                            : [],
+                    },
+                };
+            }
+            case "aws:lambda/function:Function":
+                return {
+                    id: physical,
+                    state: {
+                        name: physical,
+                        arn: `arn:aws:lambda:${region}:${accountId}:function:${physical}`,
+                        invokeArn: `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/arn:aws:lambda:${region}:${accountId}:function:${physical}/invocations`,
+                    },
+                };
+            case "aws:lambda/invocation:Invocation":
+                return { id: hash(seed).slice(0, 16), state: { result: JSON.stringify({ ok: true }) } };
+            case "aws:cloudwatch/logGroup:LogGroup":
+                return { id: physical, state: { arn: `arn:aws:logs:${region}:${accountId}:log-group:${physical}` } };
+            default: {
+                const service = args.type.split(":")[1]?.split("/")[0] ?? "mock";
+                return { id: `${args.name}-${hash(seed).slice(0, 8)}`, state: { arn: `arn:aws:${service}:${region}:${accountId}:${args.name}` } };
+            }
+        }
+    }
+}
+
+function providerAccount(inputs: Props): string | undefined {
+    // Provider inputs reach the engine JSON-encoded.
+    const decode = (value: unknown) => (typeof value === "string" ? JSON.parse(value) : value);
+    const allowed = decode(inputs.allowedAccountIds);
+    if (Array.isArray(allowed) && allowed.length === 1) {
+        return String(allowed[0]);
+    }
+    const roleArn: unknown = decode(inputs.assumeRoles)?.[0]?.roleArn;
+    return typeof roleArn === "string" ? /^arn:aws[a-z-]*:iam::(\d{12}):/.exec(roleArn)?.[1] : undefined;
+}
