@@ -117,6 +117,7 @@ export function ensureBinaries(): Promise<Binaries> {
                 writeFileSync(logFile, log + String(error));
                 throw new Error(
                     `MariaDB test harness: installing ${missing.join(" ")} failed; see ${logFile}`,
+                    { cause: error },
                 );
             }
             writeFileSync(logFile, log);
