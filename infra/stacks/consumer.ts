@@ -1,5 +1,203 @@
-import type { ConsumerStackConfig } from "../config";
+// The consumer account: a private VPC with STS and Secrets Manager endpoints, the peering to the
+// database VPC (accepted through the database stack's peering-accepter role), and the fetch-rows
+// function. Deployed after the database stack, whose outputs it reads by StackReference.
+import * as aws from "@pulumi/aws";
+import * as awsx from "@pulumi/awsx";
+import * as pulumi from "@pulumi/pulumi";
+import { createHandler } from "../../functions/fetch-rows";
+import { PeeredVpcPair } from "../components/peeredVpcPair";
+import { ConsumerStackConfig, PROJECT } from "../config";
+import {
+    functionLogGroup,
+    LAMBDA_RUNTIME,
+    lambdaTrustPolicy,
+    policyJson,
+    runtimeProvidedPackages,
+    vpcLambdaStatements,
+} from "../lib/lambda";
+import { cidrsOverlap, parseCidr } from "../lib/validate";
+import { ConsumerExports, Exported } from "./contract";
+import { readDatabaseStack } from "./databaseReference";
 
-export async function consumerStack(config: ConsumerStackConfig): Promise<Record<string, unknown>> {
-    return { accountId: config.accountId, region: config.region, vpcCidr: config.vpcCidr };
+const MYSQL_PORT = 3306;
+const HTTPS_PORT = 443;
+
+export async function consumerStack(config: ConsumerStackConfig): Promise<Exported<ConsumerExports>> {
+    const stack = pulumi.getStack();
+    const tags = { project: PROJECT, stack, stackRole: "consumer" };
+
+    // Values the program branches on are read (and checked) before any resource is declared.
+    const database = await readDatabaseStack(config);
+    const { ref, exports } = database;
+    const dbCidr = parseCidr(exports.vpcCidr);
+    const ownCidr = parseCidr(config.vpcCidr);
+    if (!dbCidr || !ownCidr || cidrsOverlap(dbCidr, ownCidr)) {
+        throw new pulumi.RunError(
+            `cross-account-rds:vpcCidr: ${config.vpcCidr} overlaps the database VPC ${exports.vpcCidr} of stack ` +
+                `${config.databaseStack}; peered VPCs need disjoint CIDR blocks`,
+        );
+    }
+
+    const vpc = new awsx.ec2.Vpc("consumer", {
+        cidrBlock: config.vpcCidr,
+        numberOfAvailabilityZones: config.availabilityZoneCount,
+        subnetStrategy: "Auto",
+        subnetSpecs: [{ type: "Isolated", name: "function", cidrMask: 24 }],
+        natGateways: { strategy: "None" },
+        enableDnsSupport: true,
+        enableDnsHostnames: true,
+        tags,
+    });
+    const routeTableIds = Array.from({ length: config.availabilityZoneCount }, (_, i) =>
+        vpc.routeTables.apply((tables) => pulumi.output(tables[i].id)),
+    );
+
+    // --- Security groups: the function reaches MySQL over the peering and the endpoints, nothing else.
+    const functionSg = new aws.ec2.SecurityGroup("fetch-rows", {
+        vpcId: vpc.vpcId,
+        description: "fetch-rows function: MySQL to the database VPC, HTTPS to the STS and Secrets Manager endpoints",
+        tags,
+    });
+    const endpointSg = new aws.ec2.SecurityGroup("consumer-endpoints", {
+        vpcId: vpc.vpcId,
+        description: "Interface endpoints: HTTPS from the fetch-rows function only",
+        tags,
+    });
+    new aws.vpc.SecurityGroupEgressRule("fetch-rows-mysql", {
+        securityGroupId: functionSg.id,
+        description: `MySQL to the database VPC of ${config.databaseStack} over the peering`,
+        ipProtocol: "tcp",
+        fromPort: MYSQL_PORT,
+        toPort: MYSQL_PORT,
+        cidrIpv4: exports.vpcCidr,
+    });
+    new aws.vpc.SecurityGroupEgressRule("fetch-rows-endpoints", {
+        securityGroupId: functionSg.id,
+        description: "HTTPS to the STS and Secrets Manager endpoints",
+        ipProtocol: "tcp",
+        fromPort: HTTPS_PORT,
+        toPort: HTTPS_PORT,
+        referencedSecurityGroupId: endpointSg.id,
+    });
+    new aws.vpc.SecurityGroupIngressRule("consumer-endpoints-https-from-fetch-rows", {
+        securityGroupId: endpointSg.id,
+        description: "HTTPS from the fetch-rows function",
+        ipProtocol: "tcp",
+        fromPort: HTTPS_PORT,
+        toPort: HTTPS_PORT,
+        referencedSecurityGroupId: functionSg.id,
+    });
+    // Without these a function in an isolated subnet hangs on STS / Secrets Manager until it times out.
+    const endpoints = ["sts", "secretsmanager"].map(
+        (service) =>
+            new aws.ec2.VpcEndpoint(`consumer-${service}`, {
+                vpcId: vpc.vpcId,
+                serviceName: `com.amazonaws.${config.region}.${service}`,
+                vpcEndpointType: "Interface",
+                privateDnsEnabled: true,
+                subnetIds: vpc.isolatedSubnetIds,
+                securityGroupIds: [endpointSg.id],
+                tags,
+            }),
+    );
+
+    // --- Peering: requested here, accepted in the database account through its accepter role.
+    const databaseAccount = new aws.Provider("database-account", {
+        region: exports.region as aws.Region,
+        allowedAccountIds: [exports.accountId],
+        assumeRoles: [
+            {
+                roleArn: database.peeringAccepterRoleArn,
+                sessionName: `${PROJECT}-${config.consumerName}-peering`,
+            },
+        ],
+    });
+    const peering = new PeeredVpcPair("database-peering", {
+        requester: {
+            vpcId: vpc.vpcId,
+            cidrBlock: config.vpcCidr,
+            routeTableIds,
+            accountId: config.accountId,
+        },
+        accepter: {
+            vpcId: ref.requireOutput("vpcId") as pulumi.Output<string>,
+            cidrBlock: exports.vpcCidr,
+            routeTableIds: exports.routeTableIds,
+            accountId: exports.accountId,
+            region: exports.region,
+            provider: databaseAccount,
+        },
+        tags,
+    });
+
+    // --- The function -----------------------------------------------------------------------------
+    const functionName = `${PROJECT}-${config.consumerName}-fetch-rows`;
+    const logGroup = functionLogGroup("fetch-rows", {
+        functionName,
+        retentionInDays: config.fn.logRetentionDays,
+        tags,
+    });
+    // The name is fixed by config: the database stack trusts exactly this role ARN.
+    const role = new aws.iam.Role("fetch-rows", {
+        name: config.functionRoleName,
+        description: `fetch-rows: assumes the data-access role of ${config.databaseStack}`,
+        assumeRolePolicy: policyJson(lambdaTrustPolicy(config.accountId)),
+        tags,
+    });
+    const rolePolicy = new aws.iam.RolePolicy("fetch-rows", {
+        role: role.id,
+        policy: logGroup.arn.apply((logGroupArn) =>
+            policyJson({
+                Version: "2012-10-17",
+                Statement: [
+                    {
+                        Sid: "AssumeTheDataAccessRole",
+                        Effect: "Allow",
+                        Action: "sts:AssumeRole",
+                        Resource: database.dataAccessRoleArn,
+                    },
+                    ...vpcLambdaStatements(logGroupArn),
+                ],
+            }),
+        ),
+    });
+
+    const environment: Record<string, pulumi.Input<string>> = {
+        DB_ACCESS_ROLE_ARN: database.dataAccessRoleArn,
+        DB_SECRET_ARN: ref.requireOutput("readerSecretArn") as pulumi.Output<string>,
+        DB_HOST: ref.requireOutput("dbHost") as pulumi.Output<string>,
+        DB_PORT: (ref.requireOutput("dbPort") as pulumi.Output<number>).apply(String),
+        DB_NAME: ref.requireOutput("dbName") as pulumi.Output<string>,
+        DB_TLS: "rds",
+        ALLOWED_TABLES: config.fn.allowedTables.join(","),
+        MAX_ROWS: String(config.fn.maxRows),
+    };
+    if (config.fn.externalId !== undefined) {
+        environment.DB_ACCESS_EXTERNAL_ID = config.fn.externalId;
+    }
+    const fn = new aws.lambda.CallbackFunction(
+        "fetch-rows",
+        {
+            name: functionName,
+            description: `Reads allow-listed tables of ${config.databaseStack} through the cross-account role`,
+            role,
+            runtime: LAMBDA_RUNTIME,
+            timeout: config.fn.timeoutSeconds,
+            memorySize: config.fn.memoryMb,
+            callbackFactory: () => createHandler(),
+            codePathOptions: { extraExcludePackages: runtimeProvidedPackages() },
+            vpcConfig: { subnetIds: vpc.isolatedSubnetIds, securityGroupIds: [functionSg.id] },
+            environment: { variables: environment },
+            tags,
+        },
+        // The function is useless until the peering routes and endpoints exist.
+        { dependsOn: [logGroup, rolePolicy, peering, ...endpoints] },
+    );
+
+    return {
+        functionName: fn.name,
+        functionArn: fn.arn,
+        vpcId: vpc.vpcId,
+        peeringConnectionId: peering.peeringConnectionId,
+    };
 }
