@@ -184,8 +184,11 @@ export class MockCloud implements pulumi.runtime.Mocks {
                 const id = uuid(seed);
                 return { id, state: { keyId: id, arn: `arn:aws:kms:${region}:${accountId}:key/${id}` } };
             }
-            case "aws:kms/alias:Alias":
-                return { id: inputs.name ?? `alias/${args.name}`, state: { arn: `arn:aws:kms:${region}:${accountId}:${inputs.name}` } };
+            case "aws:kms/alias:Alias": {
+                // `namePrefix` gets a deterministic suffix, as the provider would add a random one.
+                const alias: string = inputs.name ?? (inputs.namePrefix ? `${inputs.namePrefix}${hash(seed).slice(0, 8)}` : `alias/${args.name}`);
+                return { id: alias, state: { name: alias, arn: `arn:aws:kms:${region}:${accountId}:${alias}` } };
+            }
             case "aws:iam/role:Role": {
                 const path = (inputs.path as string | undefined) ?? "/";
                 return {

@@ -1,0 +1,325 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import {
+    InvalidValueError,
+    describe,
+    requireAccountId,
+    requirePrincipalArn,
+    requireRoleName,
+} from "../lib/validate";
+import { actionMatches, partitionOf, policyDocument, rootArn, toPolicyJson } from "../lib/policy";
+
+export interface CrossAccountRoleArgs {
+    /** Account whose principals may assume the role (required; no default). */
+    readonly trustedAccountId: string;
+    /** Exact role/user ARNs in the trusted account allowed to assume; they may not exist yet (required, non-empty). */
+    readonly trustedPrincipalArns: readonly string[];
+    /** When set, callers must pass it as `sts:ExternalId` (default: no external id condition). */
+    readonly externalId?: string;
+    /** The role's inline policy, with exact resource ARNs (required; no default). */
+    readonly permissions: pulumi.Input<aws.iam.PolicyStatement[]>;
+    /** Physical role name (default: autonamed from the component name). */
+    readonly roleName?: string;
+    /** Role description (default: none). */
+    readonly description?: string;
+    /** Longest session in seconds, 3600..43200 (default 3600). */
+    readonly maxSessionDuration?: number;
+    /** IAM path, starting and ending with "/" (default "/"). */
+    readonly path?: string;
+    /** ARN of a managed policy that bounds the role's permissions (default: none). */
+    readonly permissionsBoundary?: pulumi.Input<string>;
+    /** Tags for the role (default: none). */
+    readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/** Arguments of {@link trustPolicy}: the subset of {@link CrossAccountRoleArgs} the trust depends on. */
+export type TrustPolicyArgs = Pick<
+    CrossAccountRoleArgs,
+    "trustedAccountId" | "trustedPrincipalArns" | "externalId"
+>;
+
+const DEFAULT_MAX_SESSION_DURATION = 3600;
+const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
+const ACTION = /^[a-z0-9-]+:[A-Za-z0-9*?]+$/;
+const ROLE_PATH = /^\/([\x21-\x7e]{0,510}\/)?$/;
+
+/**
+ * Actions whose `Resource: "*"` would reach every role, secret or key of an account: these must name
+ * exact ARNs. Account-level Secrets Manager actions are excluded because they only accept `*`.
+ */
+const EXACT_RESOURCE_ACTIONS = ["sts:AssumeRole", "secretsmanager:GetSecretValue", "kms:Decrypt"];
+const ACCOUNT_LEVEL_SECRETSMANAGER_ACTIONS = [
+    "secretsmanager:GetRandomPassword",
+    "secretsmanager:ListSecrets",
+    "secretsmanager:BatchGetSecretValue",
+];
+
+/**
+ * The trust policy: the trusted account's root as principal (so principals that do not exist yet do not
+ * fail with "Invalid principal") narrowed by an exact `aws:PrincipalArn` match.
+ */
+export function trustPolicy(args: TrustPolicyArgs): aws.iam.PolicyDocument {
+    const partition = partitionOf(args.trustedPrincipalArns[0] ?? "") ?? "aws";
+    const condition: Record<string, Record<string, string | string[]>> = {
+        ArnEquals: { "aws:PrincipalArn": [...args.trustedPrincipalArns] },
+    };
+    if (args.externalId !== undefined) {
+        condition.StringEquals = { "sts:ExternalId": args.externalId };
+    }
+    return policyDocument([
+        {
+            Effect: "Allow",
+            Principal: { AWS: rootArn(args.trustedAccountId, partition) },
+            Action: "sts:AssumeRole",
+            Condition: condition,
+        },
+    ]);
+}
+
+/** Checks every argument known before deployment; throws {@link InvalidValueError} naming the bad one. */
+export function validateCrossAccountRoleArgs(args: CrossAccountRoleArgs): void {
+    const trusted = requireAccountId("trustedAccountId", args.trustedAccountId);
+    const principals: unknown = args.trustedPrincipalArns;
+    if (!Array.isArray(principals) || principals.length === 0) {
+        throw new InvalidValueError(
+            "trustedPrincipalArns",
+            "must list at least one principal ARN; an empty list would trust nobody (or, if dropped, everyone)",
+        );
+    }
+    const seen = new Set<string>();
+    principals.forEach((arn: unknown, i) => {
+        const key = `trustedPrincipalArns[${i}]`;
+        if (typeof arn === "string" && arn.includes("*")) {
+            throw new InvalidValueError(key, `${describe(arn)} contains "*"; name exact principals`);
+        }
+        requirePrincipalArn(key, arn, trusted);
+        const text = arn as string;
+        if (/:root$/.test(text)) {
+            throw new InvalidValueError(
+                key,
+                `${describe(text)} is an account root; name the exact roles or users`,
+            );
+        }
+        if (/^arn:[^:]+:sts:/.test(text)) {
+            throw new InvalidValueError(
+                key,
+                `${describe(text)} is a session ARN; aws:PrincipalArn holds the role ARN (arn:aws:iam::<id>:role/<name>)`,
+            );
+        }
+        if (seen.has(text)) {
+            throw new InvalidValueError(key, `${describe(text)} is listed twice`);
+        }
+        seen.add(text);
+    });
+    if (
+        args.externalId !== undefined &&
+        (typeof args.externalId !== "string" || !EXTERNAL_ID.test(args.externalId))
+    ) {
+        // The value is not echoed: an external id is meant to be shared with the trusted party only.
+        throw new InvalidValueError("externalId", "must be 2-1224 characters of [A-Za-z0-9+=,.@:/_-]");
+    }
+    if (args.roleName !== undefined) {
+        requireRoleName("roleName", args.roleName);
+    }
+    if (
+        args.description !== undefined &&
+        (typeof args.description !== "string" || args.description.length > 1000)
+    ) {
+        throw new InvalidValueError("description", "must be a string of at most 1000 characters");
+    }
+    const duration: unknown = args.maxSessionDuration;
+    if (
+        duration !== undefined &&
+        (typeof duration !== "number" || !Number.isInteger(duration) || duration < 3600 || duration > 43200)
+    ) {
+        throw new InvalidValueError(
+            "maxSessionDuration",
+            `${describe(duration)} is not a whole number in 3600..43200`,
+        );
+    }
+    if (args.path !== undefined && (typeof args.path !== "string" || !ROLE_PATH.test(args.path))) {
+        throw new InvalidValueError(
+            "path",
+            `${describe(args.path)} must start and end with "/" (like /service/)`,
+        );
+    }
+    const permissions = knownNow(args.permissions);
+    if (permissions !== undefined) {
+        validatePermissions(permissions as aws.iam.PolicyStatement[]);
+    }
+}
+
+/**
+ * Checks an identity policy for grants wider than the statement's author can see: whole services, and
+ * `*` resources on actions that reach roles, secrets or keys. Deny statements are not restricted because a
+ * broad deny only narrows access. Values that are still unresolved are skipped; call it again once known.
+ */
+export function validatePermissions(statements: aws.iam.PolicyStatement[], argName = "permissions"): void {
+    if (!Array.isArray(statements) || statements.length === 0) {
+        throw new InvalidValueError(argName, "must contain at least one policy statement");
+    }
+    statements.forEach((statement, i) => {
+        const key = `${argName}[${i}]`;
+        if (typeof statement !== "object" || statement === null) {
+            throw new InvalidValueError(key, `${describe(statement)} is not a policy statement`);
+        }
+        for (const field of ["NotAction", "NotResource", "NotPrincipal", "Principal"] as const) {
+            if (statement[field] !== undefined) {
+                throw new InvalidValueError(
+                    `${key}.${field}`,
+                    field.startsWith("Not")
+                        ? `is refused: it grants everything except what it names; list what is allowed instead`
+                        : "is refused: an identity policy applies to the role itself and names no principal",
+                );
+            }
+        }
+        const effect: unknown = statement.Effect;
+        if (effect !== "Allow" && effect !== "Deny") {
+            throw new InvalidValueError(`${key}.Effect`, `${describe(effect)} is not "Allow" or "Deny"`);
+        }
+        const actions = strings(statement.Action);
+        const resources = strings(statement.Resource);
+        if (actions.length === 0 && isPlainList(statement.Action)) {
+            throw new InvalidValueError(`${key}.Action`, "must name at least one action");
+        }
+        if (resources.length === 0 && isPlainList(statement.Resource)) {
+            throw new InvalidValueError(`${key}.Resource`, "must name at least one exact resource ARN");
+        }
+        if (effect === "Deny") {
+            return;
+        }
+        actions.forEach(({ value: action, index }) => {
+            const [service, operation] = action.split(":", 2);
+            if (action === "*" || service.includes("*") || /^\**$/.test(operation ?? "")) {
+                throw new InvalidValueError(
+                    `${key}.Action${index}`,
+                    `${describe(action)} grants every action of ${service.includes("*") ? "every service" : service}; name the actions`,
+                );
+            }
+            if (!ACTION.test(action)) {
+                throw new InvalidValueError(
+                    `${key}.Action${index}`,
+                    `${describe(action)} is not an action (service:Name)`,
+                );
+            }
+        });
+        const exact = actions.find(({ value }) => needsExactResource(value));
+        if (exact === undefined) {
+            return;
+        }
+        resources.forEach(({ value: resource, index }) => {
+            if (resource.includes("*")) {
+                throw new InvalidValueError(
+                    `${key}.Resource${index}`,
+                    `${describe(resource)} contains "*" but ${exact.value} must name exact ARNs`,
+                );
+            }
+        });
+    });
+}
+
+export class CrossAccountRole extends pulumi.ComponentResource {
+    /** Exposed so others can depend on the role alone, without waiting for its permissions. */
+    readonly role: aws.iam.Role;
+    readonly roleArn: pulumi.Output<string>;
+    readonly roleName: pulumi.Output<string>;
+
+    constructor(name: string, args: CrossAccountRoleArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("cross-account-rds:iam:CrossAccountRole", name, {}, opts);
+        try {
+            validateCrossAccountRoleArgs(args);
+        } catch (err) {
+            throw asResourceError(name, err, this);
+        }
+
+        this.role = new aws.iam.Role(
+            name,
+            {
+                name: args.roleName,
+                description: args.description,
+                assumeRolePolicy: toPolicyJson(trustPolicy(args)),
+                maxSessionDuration: args.maxSessionDuration ?? DEFAULT_MAX_SESSION_DURATION,
+                path: args.path ?? "/",
+                permissionsBoundary: args.permissionsBoundary,
+                tags: args.tags,
+            },
+            { parent: this },
+        );
+
+        const policy = pulumi.output(args.permissions).apply((statements) => {
+            // Statements built from outputs (ARNs of other resources) are only checkable now.
+            try {
+                validatePermissions(statements as aws.iam.PolicyStatement[]);
+            } catch (err) {
+                throw asResourceError(name, err, this);
+            }
+            return toPolicyJson(policyDocument(statements as aws.iam.PolicyStatement[]));
+        });
+        new aws.iam.RolePolicy(`${name}-permissions`, { role: this.role.id, policy }, { parent: this });
+
+        this.roleArn = this.role.arn;
+        this.roleName = this.role.name;
+        this.registerOutputs({ roleArn: this.roleArn, roleName: this.roleName });
+    }
+
+    /** The statement the trusted side's principals need: sts:AssumeRole on exactly this role. */
+    assumeRoleStatement(): pulumi.Output<aws.iam.PolicyStatement> {
+        return this.roleArn.apply((arn): aws.iam.PolicyStatement => ({
+            Effect: "Allow",
+            Action: "sts:AssumeRole",
+            Resource: arn,
+        }));
+    }
+}
+
+function asResourceError(name: string, err: unknown, resource: pulumi.Resource): unknown {
+    return err instanceof InvalidValueError
+        ? new pulumi.ResourceError(`${name}: ${err.message}`, resource)
+        : err;
+}
+
+/** The value itself when it holds no outputs or promises, i.e. it can be checked before deployment. */
+function knownNow(value: unknown, depth = 0): unknown {
+    if (depth > 20 || pulumi.Output.isInstance(value) || value instanceof Promise) {
+        return undefined;
+    }
+    if (Array.isArray(value)) {
+        return value.every((item) => knownNow(item, depth + 1) !== undefined || item === undefined)
+            ? value
+            : undefined;
+    }
+    if (typeof value === "object" && value !== null) {
+        return Object.values(value).every(
+            (item) => item === undefined || knownNow(item, depth + 1) !== undefined,
+        )
+            ? value
+            : undefined;
+    }
+    return value;
+}
+
+/** The string entries of an Action/Resource element with their index suffix (`[2]`, or "" for a scalar). */
+function strings(value: unknown): Array<{ value: string; index: string }> {
+    if (typeof value === "string") {
+        return [{ value, index: "" }];
+    }
+    return Array.isArray(value)
+        ? value.flatMap((item, i) => (typeof item === "string" ? [{ value: item, index: `[${i}]` }] : []))
+        : [];
+}
+
+/** Missing, or a list with no unresolved entries: emptiness is then a real mistake, not an unknown. */
+function isPlainList(value: unknown): boolean {
+    return value === undefined || (Array.isArray(value) && value.every((item) => typeof item === "string"));
+}
+
+function needsExactResource(pattern: string): boolean {
+    if (EXACT_RESOURCE_ACTIONS.some((action) => actionMatches(pattern, action))) {
+        return true;
+    }
+    const isSecretsManager = /^secretsmanager:/i.test(pattern);
+    return (
+        isSecretsManager &&
+        !ACCOUNT_LEVEL_SECRETSMANAGER_ACTIONS.some((action) => actionMatches(pattern, action))
+    );
+}

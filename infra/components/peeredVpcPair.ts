@@ -1,0 +1,234 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import {
+    InvalidValueError,
+    describe,
+    parseCidr,
+    requireAccountId,
+    requireDisjoint,
+    requireRegion,
+} from "../lib/validate";
+import type { Cidr } from "../lib/validate";
+
+export interface PeeringSide {
+    /** The side's VPC id (required). */
+    readonly vpcId: pulumi.Input<string>;
+    /** The side's CIDR block: the exact destination of the other side's routes (required). */
+    readonly cidrBlock: string;
+    /** Route tables that get a route to the other side; a plain array so the count is known at preview (required, non-empty). */
+    readonly routeTableIds: readonly pulumi.Input<string>[];
+}
+
+export interface RequesterSide extends PeeringSide {
+    /** Provider of the requester's account and region (default: the program's default provider). */
+    readonly provider?: aws.Provider;
+    /** The requester's account id, which lets the component recognize a same-account pair (default: unknown). */
+    readonly accountId?: string;
+}
+
+export interface AccepterSide extends PeeringSide {
+    /** The accepter's account id, the peering's `peerOwnerId` (required). */
+    readonly accountId: string;
+    /** The accepter's region, the peering's `peerRegion` (required). */
+    readonly region: string;
+    /** Provider of the accepter's account and region (required unless `requester.accountId === accountId`). */
+    readonly provider?: aws.Provider;
+}
+
+export interface PeeredVpcPairArgs {
+    /** The side that requests the peering (required). */
+    readonly requester: RequesterSide;
+    /** The side that accepts it (required). */
+    readonly accepter: AccepterSide;
+    /** Whether each side resolves the other's private DNS names to private addresses (default true). */
+    readonly allowRemoteVpcDnsResolution?: boolean;
+    /** Tags for the peering connection and accepter (default: none). */
+    readonly tags?: Record<string, string>;
+}
+
+/** Checks every argument before anything is declared; throws {@link InvalidValueError} naming the bad one. */
+export function validatePeeredVpcPairArgs(args: PeeredVpcPairArgs): void {
+    if (typeof args.requester !== "object" || args.requester === null) {
+        throw new InvalidValueError("requester", `${describe(args.requester)} is not a peering side`);
+    }
+    if (typeof args.accepter !== "object" || args.accepter === null) {
+        throw new InvalidValueError("accepter", `${describe(args.accepter)} is not a peering side`);
+    }
+    const requesterCidr = requirePeerCidr("requester.cidrBlock", args.requester.cidrBlock);
+    const accepterCidr = requirePeerCidr("accepter.cidrBlock", args.accepter.cidrBlock);
+    requireDisjoint("accepter.cidrBlock", accepterCidr, [
+        { key: "requester.cidrBlock", cidr: requesterCidr },
+    ]);
+    requireRouteTables("requester.routeTableIds", args.requester.routeTableIds);
+    requireRouteTables("accepter.routeTableIds", args.accepter.routeTableIds);
+    requireVpcId("requester.vpcId", args.requester.vpcId);
+    requireVpcId("accepter.vpcId", args.accepter.vpcId);
+    const accepterAccount = requireAccountId("accepter.accountId", args.accepter.accountId);
+    requireRegion("accepter.region", args.accepter.region);
+    if (args.requester.accountId !== undefined) {
+        requireAccountId("requester.accountId", args.requester.accountId);
+    }
+    if (args.accepter.provider === undefined && args.requester.accountId !== accepterAccount) {
+        throw new InvalidValueError(
+            "accepter.provider",
+            `missing: only account ${accepterAccount} can accept the peering and route back, so pass its provider` +
+                (args.requester.accountId === undefined
+                    ? " (or set requester.accountId for a same-account pair)"
+                    : ""),
+        );
+    }
+    if (
+        args.allowRemoteVpcDnsResolution !== undefined &&
+        typeof args.allowRemoteVpcDnsResolution !== "boolean"
+    ) {
+        throw new InvalidValueError(
+            "allowRemoteVpcDnsResolution",
+            `${describe(args.allowRemoteVpcDnsResolution)} is not true or false`,
+        );
+    }
+}
+
+export class PeeredVpcPair extends pulumi.ComponentResource {
+    readonly peeringConnectionId: pulumi.Output<string>;
+    /** The accepter's view of the connection: "active" once accepted. */
+    readonly accepterStatus: pulumi.Output<string>;
+    readonly requesterRoutes: aws.ec2.Route[];
+    readonly accepterRoutes: aws.ec2.Route[];
+
+    constructor(name: string, args: PeeredVpcPairArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("cross-account-rds:network:PeeredVpcPair", name, {}, opts);
+        try {
+            validatePeeredVpcPairArgs(args);
+        } catch (err) {
+            throw err instanceof InvalidValueError
+                ? new pulumi.ResourceError(`${name}: ${err.message}`, this)
+                : err;
+        }
+        const { requester, accepter } = args;
+        const requesterProvider = requester.provider;
+        // Validation guarantees a same-account pair here, where the requester's credentials can accept.
+        const accepterProvider = accepter.provider ?? requester.provider;
+        const dns = args.allowRemoteVpcDnsResolution ?? true;
+
+        const connection = new aws.ec2.VpcPeeringConnection(
+            name,
+            {
+                vpcId: requester.vpcId,
+                peerVpcId: accepter.vpcId,
+                peerOwnerId: accepter.accountId,
+                peerRegion: accepter.region,
+                // Auto-accept cannot cross accounts or regions; the accepter resource below does it instead.
+                autoAccept: false,
+                tags: { ...args.tags, Name: name, Side: "requester" },
+            },
+            { parent: this, provider: requesterProvider },
+        );
+        const accepted = new aws.ec2.VpcPeeringConnectionAccepter(
+            `${name}-accepter`,
+            {
+                vpcPeeringConnectionId: connection.id,
+                autoAccept: true,
+                tags: { ...args.tags, Name: name, Side: "accepter" },
+            },
+            { parent: this, provider: accepterProvider },
+        );
+
+        const routes = (
+            side: "requester" | "accepter",
+            tables: readonly pulumi.Input<string>[],
+            destination: string,
+        ) =>
+            tables.map(
+                (routeTableId, i) =>
+                    new aws.ec2.Route(
+                        `${name}-${side}-${i}`,
+                        {
+                            routeTableId,
+                            destinationCidrBlock: destination,
+                            vpcPeeringConnectionId: accepted.id,
+                        },
+                        {
+                            parent: this,
+                            provider: side === "requester" ? requesterProvider : accepterProvider,
+                            dependsOn: [accepted],
+                        },
+                    ),
+            );
+        this.requesterRoutes = routes("requester", requester.routeTableIds, accepter.cidrBlock);
+        this.accepterRoutes = routes("accepter", accepter.routeTableIds, requester.cidrBlock);
+
+        // DNS options can only be set on an active connection, and each side only by its own account.
+        new aws.ec2.PeeringConnectionOptions(
+            `${name}-requester-dns`,
+            { vpcPeeringConnectionId: accepted.id, requester: { allowRemoteVpcDnsResolution: dns } },
+            { parent: this, provider: requesterProvider, dependsOn: [accepted] },
+        );
+        new aws.ec2.PeeringConnectionOptions(
+            `${name}-accepter-dns`,
+            { vpcPeeringConnectionId: accepted.id, accepter: { allowRemoteVpcDnsResolution: dns } },
+            { parent: this, provider: accepterProvider, dependsOn: [accepted] },
+        );
+
+        this.peeringConnectionId = connection.id;
+        this.accepterStatus = accepted.acceptStatus;
+        this.registerOutputs({
+            peeringConnectionId: this.peeringConnectionId,
+            accepterStatus: this.accepterStatus,
+            requesterRoutes: this.requesterRoutes,
+            accepterRoutes: this.accepterRoutes,
+        });
+    }
+}
+
+function requirePeerCidr(key: string, value: unknown): Cidr {
+    const cidr = typeof value === "string" ? parseCidr(value) : undefined;
+    if (cidr?.prefix === 0) {
+        throw new InvalidValueError(
+            key,
+            `${cidr.text} would send all traffic into the peering; give the VPC's CIDR`,
+        );
+    }
+    if (!cidr) {
+        throw new InvalidValueError(
+            key,
+            `${describe(value)} is not an IPv4 CIDR block with its host bits zero (like 10.10.0.0/16)`,
+        );
+    }
+    return cidr;
+}
+
+function requireRouteTables(key: string, ids: unknown): void {
+    if (!Array.isArray(ids)) {
+        throw new InvalidValueError(
+            key,
+            `${describe(ids)} is not a list; pass route table ids so counts are known at preview`,
+        );
+    }
+    if (ids.length === 0) {
+        throw new InvalidValueError(
+            key,
+            "must list at least one route table; without routes the peering carries nothing",
+        );
+    }
+    const seen = new Set<string>();
+    ids.forEach((id: unknown, i) => {
+        if (typeof id === "string") {
+            if (!/^rtb-[0-9a-f]{8,17}$/.test(id)) {
+                throw new InvalidValueError(
+                    `${key}[${i}]`,
+                    `${describe(id)} is not a route table id (rtb-...)`,
+                );
+            }
+            if (seen.has(id)) {
+                throw new InvalidValueError(`${key}[${i}]`, `${describe(id)} is listed twice`);
+            }
+            seen.add(id);
+        }
+    });
+}
+
+function requireVpcId(key: string, id: unknown): void {
+    if (typeof id === "string" && !/^vpc-[0-9a-f]{8,17}$/.test(id)) {
+        throw new InvalidValueError(key, `${describe(id)} is not a VPC id (vpc-...)`);
+    }
+}

@@ -1,0 +1,267 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import {
+    InvalidValueError,
+    describe,
+    requireAccountId,
+    requirePrincipalArn,
+    requireRegion,
+} from "../lib/validate";
+import { policyDocument, rootArn, toPolicyJson } from "../lib/policy";
+
+export interface SecretShareArgs {
+    /** The secret value; wrapped with `pulumi.secret()` whether or not it already is (required). */
+    readonly secretString: pulumi.Input<string>;
+    /** Physical secret name (default: autonamed from the component name). */
+    readonly secretName?: pulumi.Input<string>;
+    /** Secret and key description (default: none). */
+    readonly description?: pulumi.Input<string>;
+    /** Exact role/user ARNs, in any account, allowed to read the secret (required, non-empty). */
+    readonly readers: readonly pulumi.Input<string>[];
+    /** ARN of an existing customer-managed key, whose policy must admit the readers (default: a new key with rotation on). */
+    readonly kmsKeyArn?: pulumi.Input<string>;
+    /** Days a deleted secret stays recoverable: 0 (none) or 7..30 (default 7). */
+    readonly recoveryWindowInDays?: number;
+    /** Tags for every child (default: none). */
+    readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** Account that owns the secret; its root administers the key (required). */
+    readonly accountId: string;
+    /** Region of the secret, for `kms:ViaService secretsmanager.<region>.amazonaws.com` (required). */
+    readonly region: string;
+}
+
+export interface KeyPolicyArgs {
+    /** Account that owns the key; its root gets the standard administrative statement. */
+    readonly accountId: string;
+    /** Region of the secret the key protects. */
+    readonly region: string;
+    /** Principals that may decrypt through Secrets Manager. */
+    readonly readers: readonly string[];
+}
+
+export interface SecretResourcePolicyArgs {
+    /** ARN of the secret the policy is attached to. */
+    readonly secretArn: string;
+    /** Principals that may read it. */
+    readonly readers: readonly string[];
+}
+
+export const READER_SECRET_ACTIONS = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"];
+export const READER_KEY_ACTIONS = ["kms:Decrypt", "kms:DescribeKey"];
+const DEFAULT_RECOVERY_WINDOW_IN_DAYS = 7;
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
+
+export function viaSecretsManager(region: string): string {
+    return `secretsmanager.${region}.amazonaws.com`;
+}
+
+/**
+ * The key policy. The owning account's root keeps `kms:*` (AWS's "Enable IAM User Permissions") so the key
+ * can never become unmanageable; readers may only decrypt through Secrets Manager in the secret's region.
+ * `Resource: "*"` in a key policy means "this key" — it cannot name anything else.
+ */
+export function keyPolicy(args: KeyPolicyArgs): aws.iam.PolicyDocument {
+    return policyDocument([
+        {
+            Sid: "EnableIAMUserPermissions",
+            Effect: "Allow",
+            Principal: { AWS: rootArn(args.accountId) },
+            Action: "kms:*",
+            Resource: "*",
+        },
+        {
+            Sid: "AllowReadersToDecryptViaSecretsManager",
+            Effect: "Allow",
+            Principal: { AWS: [...args.readers] },
+            Action: [...READER_KEY_ACTIONS],
+            Resource: "*",
+            Condition: { StringEquals: { "kms:ViaService": viaSecretsManager(args.region) } },
+        },
+    ]);
+}
+
+/** The secret's resource policy: only the readers, only the read actions, only this secret. */
+export function secretResourcePolicy(args: SecretResourcePolicyArgs): aws.iam.PolicyDocument {
+    return policyDocument([
+        {
+            Sid: "AllowReaders",
+            Effect: "Allow",
+            Principal: { AWS: [...args.readers] },
+            Action: [...READER_SECRET_ACTIONS],
+            Resource: args.secretArn,
+        },
+    ]);
+}
+
+/** Checks a list of reader ARNs; used before deployment for plain ARNs and again once outputs resolve. */
+export function validateReaders(readers: readonly unknown[], argName = "readers"): void {
+    if (!Array.isArray(readers) || readers.length === 0) {
+        throw new InvalidValueError(argName, "must list at least one reader principal ARN");
+    }
+    const seen = new Set<string>();
+    readers.forEach((reader, i) => {
+        if (pulumi.Output.isInstance(reader) || reader instanceof Promise) {
+            return;
+        }
+        const key = `${argName}[${i}]`;
+        if (typeof reader === "string" && reader.includes("*")) {
+            throw new InvalidValueError(key, `${describe(reader)} contains "*"; name exact principals`);
+        }
+        const arn = requirePrincipalArn(key, reader);
+        if (!/^arn:[^:]+:iam::\d{12}:(role|user)\//.test(arn)) {
+            throw new InvalidValueError(
+                key,
+                `${describe(arn)} is not a role or user ARN; name the exact readers`,
+            );
+        }
+        if (seen.has(arn)) {
+            throw new InvalidValueError(key, `${describe(arn)} is listed twice`);
+        }
+        seen.add(arn);
+    });
+}
+
+/** Checks every argument known before deployment; throws {@link InvalidValueError} naming the bad one. */
+export function validateSecretShareArgs(args: SecretShareArgs): void {
+    requireAccountId("accountId", args.accountId);
+    requireRegion("region", args.region);
+    validateReaders(args.readers);
+    const window: unknown = args.recoveryWindowInDays;
+    if (
+        window !== undefined &&
+        (typeof window !== "number" ||
+            !Number.isInteger(window) ||
+            (window !== 0 && (window < 7 || window > 30)))
+    ) {
+        throw new InvalidValueError(
+            "recoveryWindowInDays",
+            `${describe(window)} is not 0 or a whole number in 7..30`,
+        );
+    }
+    if (typeof args.kmsKeyArn === "string") {
+        validateKmsKeyArn(args.kmsKeyArn);
+    }
+}
+
+/** Readers need a key ARN (not an alias) to be granted decrypt in their own account's policies. */
+export function validateKmsKeyArn(arn: string, argName = "kmsKeyArn"): void {
+    if (!KMS_KEY_ARN.test(arn)) {
+        throw new InvalidValueError(
+            argName,
+            `${describe(arn)} is not a KMS key ARN (arn:aws:kms:<region>:<id>:key/<id>)`,
+        );
+    }
+}
+
+export class SecretShare extends pulumi.ComponentResource {
+    readonly secretArn: pulumi.Output<string>;
+    readonly kmsKeyArn: pulumi.Output<string>;
+    readonly secret: aws.secretsmanager.Secret;
+    private readonly region: string;
+
+    constructor(name: string, args: SecretShareArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("cross-account-rds:secrets:SecretShare", name, {}, opts);
+        try {
+            validateSecretShareArgs(args);
+        } catch (err) {
+            throw asResourceError(name, err, this);
+        }
+        this.region = args.region;
+        // Reader ARNs are often role outputs: they are checked again, and the policies built, once known.
+        const readers = pulumi.all([...args.readers]).apply((arns) => {
+            try {
+                validateReaders(arns);
+            } catch (err) {
+                throw asResourceError(name, err, this);
+            }
+            return arns;
+        });
+
+        if (args.kmsKeyArn === undefined) {
+            const key = new aws.kms.Key(
+                `${name}-key`,
+                {
+                    description: args.description,
+                    enableKeyRotation: true,
+                    policy: readers.apply((arns) =>
+                        toPolicyJson(
+                            keyPolicy({ accountId: args.accountId, region: args.region, readers: arns }),
+                        ),
+                    ),
+                    tags: args.tags,
+                },
+                { parent: this },
+            );
+            // A prefix, not a fixed name: aliases are unique per account and region, across stacks.
+            new aws.kms.Alias(
+                `${name}-alias`,
+                { namePrefix: `alias/${name}-`, targetKeyId: key.keyId },
+                { parent: this },
+            );
+            this.kmsKeyArn = key.arn;
+        } else {
+            this.kmsKeyArn = pulumi.output(args.kmsKeyArn).apply((arn) => {
+                try {
+                    validateKmsKeyArn(arn);
+                } catch (err) {
+                    throw asResourceError(name, err, this);
+                }
+                return arn;
+            });
+        }
+
+        this.secret = new aws.secretsmanager.Secret(
+            name,
+            {
+                name: args.secretName,
+                description: args.description,
+                kmsKeyId: this.kmsKeyArn,
+                recoveryWindowInDays: args.recoveryWindowInDays ?? DEFAULT_RECOVERY_WINDOW_IN_DAYS,
+                tags: args.tags,
+            },
+            { parent: this },
+        );
+        new aws.secretsmanager.SecretVersion(
+            `${name}-version`,
+            { secretId: this.secret.id, secretString: pulumi.secret(args.secretString) },
+            { parent: this },
+        );
+        new aws.secretsmanager.SecretPolicy(
+            `${name}-policy`,
+            {
+                secretArn: this.secret.arn,
+                blockPublicPolicy: true,
+                policy: pulumi
+                    .all([this.secret.arn, readers])
+                    .apply(([secretArn, arns]) =>
+                        toPolicyJson(secretResourcePolicy({ secretArn, readers: arns })),
+                    ),
+            },
+            { parent: this },
+        );
+
+        this.secretArn = this.secret.arn;
+        this.registerOutputs({ secretArn: this.secretArn, kmsKeyArn: this.kmsKeyArn });
+    }
+
+    /** Identity-policy statements a reader needs: GetSecretValue/DescribeSecret on the secret ARN, kms:Decrypt on the key (ViaService). */
+    readerStatements(): pulumi.Output<aws.iam.PolicyStatement[]> {
+        return pulumi
+            .all([this.secretArn, this.kmsKeyArn])
+            .apply(([secretArn, keyArn]): aws.iam.PolicyStatement[] => [
+                { Effect: "Allow", Action: [...READER_SECRET_ACTIONS], Resource: secretArn },
+                {
+                    Effect: "Allow",
+                    Action: "kms:Decrypt",
+                    Resource: keyArn,
+                    Condition: { StringEquals: { "kms:ViaService": viaSecretsManager(this.region) } },
+                },
+            ]);
+    }
+}
+
+function asResourceError(name: string, err: unknown, resource: pulumi.Resource): unknown {
+    return err instanceof InvalidValueError
+        ? new pulumi.ResourceError(`${name}: ${err.message}`, resource)
+        : err;
+}

@@ -1,0 +1,94 @@
+// Typed IAM policy documents: built as `aws.iam.PolicyDocument` objects, serialized once, and matched with
+// the same wildcard rules IAM uses, so components, validators and the test evaluator agree on what a
+// pattern covers.
+import type * as aws from "@pulumi/aws";
+import type * as pulumi from "@pulumi/pulumi";
+
+export const POLICY_VERSION = "2012-10-17";
+
+/** A statement whose inputs are all resolved: what a validator inside an `apply` receives. */
+export type ResolvedStatement = pulumi.Unwrap<aws.iam.PolicyStatement>;
+
+/** A policy document as it appears in JSON (what AWS stores and what the evaluator reads). */
+export interface PolicyJson {
+    Version: string;
+    Id?: string;
+    Statement: StatementJson[];
+}
+
+export interface StatementJson {
+    Sid?: string;
+    Effect: "Allow" | "Deny";
+    Principal?: PrincipalJson;
+    NotPrincipal?: PrincipalJson;
+    Action?: string | string[];
+    NotAction?: string | string[];
+    Resource?: string | string[];
+    NotResource?: string | string[];
+    Condition?: Record<string, Record<string, string | string[] | boolean>>;
+}
+
+export type PrincipalJson =
+    "*" | { AWS?: string | string[]; Service?: string | string[]; Federated?: string | string[] };
+
+export function policyDocument(statements: aws.iam.PolicyStatement[]): aws.iam.PolicyDocument {
+    return { Version: POLICY_VERSION, Statement: statements };
+}
+
+/** The one place a document becomes text, so every policy in the program is serialized the same way. */
+export function toPolicyJson(
+    document: aws.iam.PolicyDocument | pulumi.Unwrap<aws.iam.PolicyDocument>,
+): string {
+    return JSON.stringify(document);
+}
+
+export function asList<T>(value: T | readonly T[] | undefined): T[] {
+    if (value === undefined) {
+        return [];
+    }
+    return Array.isArray(value) ? [...(value as readonly T[])] : [value as T];
+}
+
+export function rootArn(accountId: string, partition = "aws"): string {
+    return `arn:${partition}:iam::${accountId}:root`;
+}
+
+/** The partition (`aws`, `aws-cn`, ...) named by an ARN, or undefined when it is not an ARN. */
+export function partitionOf(arn: string): string | undefined {
+    return /^arn:(aws[a-z-]*):/.exec(arn)?.[1];
+}
+
+/** IAM's pattern matching: `*` any run of characters, `?` exactly one. */
+export function globMatch(pattern: string, value: string, options: { ignoreCase?: boolean } = {}): boolean {
+    const source = pattern
+        .split("")
+        .map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\/-]/g, "\\$&")))
+        .join("");
+    return new RegExp(`^${source}$`, options.ignoreCase ? "is" : "s").test(value);
+}
+
+/** Whether an action pattern (like `secretsmanager:Get*`) covers `action`; actions are case-insensitive. */
+export function actionMatches(pattern: string, action: string): boolean {
+    return globMatch(pattern, action, { ignoreCase: true });
+}
+
+/**
+ * ARN matching as `ArnLike`/`ArnEquals` do it: the six colon-separated parts are matched one by one, so
+ * a `*` in the account part cannot swallow the resource part.
+ */
+export function arnMatches(pattern: string, arn: string): boolean {
+    const patternParts = splitArn(pattern);
+    const arnParts = splitArn(arn);
+    if (!patternParts || !arnParts) {
+        return globMatch(pattern, arn);
+    }
+    return patternParts.every((part, i) => globMatch(part, arnParts[i]));
+}
+
+function splitArn(arn: string): string[] | undefined {
+    const parts = arn.split(":");
+    if (parts.length < 6) {
+        return undefined;
+    }
+    return [...parts.slice(0, 5), parts.slice(5).join(":")];
+}
