@@ -579,6 +579,7 @@ describe("db-bootstrap handler end to end @mariadb", function () {
         const { error } = await captureLogs(() => createBootstrapHandler(env)({}));
         assert.ok(error, "expected the connection to be refused");
         assert.match(error.message, /^db-bootstrap connect failed: /);
+        assert.match(error.message, /certificate/i);
         assert.deepEqual(secretsIn(error.message + String(error.stack)), []);
     });
 
@@ -591,6 +592,22 @@ describe("db-bootstrap handler end to end @mariadb", function () {
         assert.ok(error);
         assert.match(error.message, /^db-bootstrap read-secret failed: reader secret \(READER_SECRET_ARN\)/);
         assert.match(error.message, /ResourceNotFoundException/);
+        assert.deepEqual(secretsIn(error.message + String(error.stack)), []);
+    });
+
+    it("names the query step and the statement when the master lacks a privilege, and leaks no secret", async () => {
+        // The reader (SELECT only) posing as master: connects fine, fails at the first statement.
+        const arn = MASTER_ARN.replace("AbCdEf", "Weak00");
+        standIn.secrets.set(arn, JSON.stringify({ username: HANDLER_READER, password: readerPassword }));
+        const { error } = await captureLogs(() =>
+            createBootstrapHandler(
+                { ...env, MASTER_SECRET_ARN: arn, DB_NAME: `${HANDLER_DB}_x` },
+                { rdsCa: server.caPem },
+            )({}),
+        );
+        assert.ok(error);
+        assert.match(error.message, /^db-bootstrap query failed: statement 1\/7 \(CREATE DATABASE/);
+        assert.match(error.message, /ER_DBACCESS_DENIED_ERROR/);
         assert.deepEqual(secretsIn(error.message + String(error.stack)), []);
     });
 
