@@ -157,6 +157,8 @@ export class SecretShare extends pulumi.ComponentResource {
     readonly secretArn: pulumi.Output<string>;
     readonly kmsKeyArn: pulumi.Output<string>;
     readonly secret: aws.secretsmanager.Secret;
+    /** The version holding the value; its `secretString` is a Pulumi secret. */
+    readonly secretVersion: aws.secretsmanager.SecretVersion;
     private readonly region: string;
 
     constructor(name: string, args: SecretShareArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -221,7 +223,7 @@ export class SecretShare extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        new aws.secretsmanager.SecretVersion(
+        this.secretVersion = new aws.secretsmanager.SecretVersion(
             `${name}-version`,
             { secretId: this.secret.id, secretString: pulumi.secret(args.secretString) },
             { parent: this },
