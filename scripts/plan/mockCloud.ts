@@ -12,6 +12,8 @@ type Props = Record<string, any>;
 export interface RecordedResource {
     readonly type: string;
     readonly name: string;
+    /** The physical id the mock assigned (undefined for components). */
+    readonly id?: string;
     readonly inputs: Props;
     /** The state the mock answered with (ids, ARNs, computed values). */
     readonly state: Props;
@@ -82,15 +84,18 @@ export class MockCloud implements pulumi.runtime.Mocks {
     constructor(private readonly options: MockCloudOptions) {}
 
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Props } {
-        const accountId = this.accountOf(args.provider);
+        let accountId = this.accountOf(args.provider);
         const { id, state } = this.answer(args, accountId);
         if (args.type.startsWith("pulumi:providers:") && id) {
-            this.providerAccounts.set(id, providerAccount(args.inputs) ?? accountId);
+            // A provider is recorded in the account it deploys into.
+            accountId = providerAccount(args.inputs) ?? accountId;
+            this.providerAccounts.set(id, accountId);
         }
         const full = { ...args.inputs, ...state };
         this.resources.push({
             type: args.type,
             name: args.name,
+            ...(id !== undefined ? { id } : {}),
             inputs: args.inputs,
             state: full,
             accountId,

@@ -1,0 +1,154 @@
+// Human and machine renderings of a plan: a resource tree per stack with the settings that matter,
+// the exports, the checks; and plan.json with every secret value redacted.
+import { Check } from "./verify";
+import { Plan, PlannedResource, resourceKey, StackPlan } from "./run";
+
+export const REDACTED = "[secret]";
+
+/** Keys whose values are secret by nature, whatever they hold. */
+const SECRET_KEYS = new Set(["secretString", "secretBinary", "password", "result", "bcryptHash"]);
+
+/** A JSON-safe copy with secrets replaced, assets summarized and Outputs' unknowns made explicit. */
+export function redact(value: unknown, secrets: ReadonlySet<string>, key = ""): unknown {
+    if (SECRET_KEYS.has(key) && value !== undefined) {
+        return REDACTED;
+    }
+    if (typeof value === "string") {
+        let text = value;
+        for (const secret of secrets) {
+            if (secret && text.includes(secret)) {
+                text = text.split(secret).join(REDACTED);
+            }
+        }
+        return text;
+    }
+    if (Array.isArray(value)) {
+        return value.map((item) => redact(item, secrets));
+    }
+    if (value !== null && typeof value === "object") {
+        const assets = (value as { assets?: Record<string, unknown> }).assets;
+        if (assets && typeof assets === "object" && isArchive(value)) {
+            return `<archive: ${Object.keys(assets).sort().join(", ")}>`;
+        }
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v, secrets, k)]));
+    }
+    return value;
+}
+
+function isArchive(value: object): boolean {
+    return Object.prototype.hasOwnProperty.call(value, "assets") && value.constructor?.name === "AssetArchive";
+}
+
+function policyPrincipals(document: unknown): string[] {
+    try {
+        const doc = typeof document === "string" ? JSON.parse(document) : document;
+        const principals = (doc?.Statement ?? []).flatMap((s: { Principal?: { AWS?: unknown; Service?: unknown } }) => [
+            s.Principal?.AWS ?? [],
+            s.Principal?.Service ?? [],
+        ]);
+        const conditions = (doc?.Statement ?? []).flatMap((s: { Condition?: Record<string, Record<string, unknown>> }) =>
+            Object.values(s.Condition ?? {}).flatMap((c) => Object.entries(c).map(([k, v]) => `${k}=${[v].flat().join("|")}`)),
+        );
+        return [...principals.flat(), ...conditions];
+    } catch {
+        return [];
+    }
+}
+
+/** The few settings of a resource worth a glance, as `key=value` pairs. */
+export function settingsOf(r: PlannedResource): string[] {
+    const i = r.inputs;
+    const pick = (...keys: string[]) =>
+        keys.filter((k) => i[k] !== undefined && i[k] !== "").map((k) => `${k}=${JSON.stringify(i[k])}`);
+    switch (r.type) {
+        case "awsx:ec2:Vpc":
+            return [...pick("cidrBlock", "numberOfAvailabilityZones"), `subnets=${JSON.stringify((i.subnetSpecs ?? []).map((s: { type: string }) => s.type))}`, `nat=${i.natGateways?.strategy ?? "default"}`];
+        case "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
+        case "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule":
+            return pick("ipProtocol", "fromPort", "toPort", "cidrIpv4", "cidrIpv6", "referencedSecurityGroupId");
+        case "aws:ec2/vpcEndpoint:VpcEndpoint":
+            return pick("serviceName", "vpcEndpointType", "privateDnsEnabled");
+        case "aws:ec2/vpcPeeringConnection:VpcPeeringConnection":
+            return pick("vpcId", "peerVpcId", "peerOwnerId", "peerRegion");
+        case "aws:ec2/route:Route":
+            return pick("routeTableId", "destinationCidrBlock", "vpcPeeringConnectionId");
+        case "aws:rds/instance:Instance":
+            return pick("engine", "engineVersion", "instanceClass", "publiclyAccessible", "storageEncrypted", "deletionProtection", "backupRetentionPeriod", "manageMasterUserPassword");
+        case "aws:rds/parameterGroup:ParameterGroup":
+            return [...pick("family"), ...(i.parameters ?? []).map((p: { name: string; value: string }) => `${p.name}=${p.value}`)];
+        case "aws:kms/key:Key":
+            return pick("enableKeyRotation");
+        case "aws:iam/role:Role":
+            return [...pick("name", "maxSessionDuration"), ...policyPrincipals(i.assumeRolePolicy).map((p) => `trusts ${p}`)];
+        case "aws:secretsmanager/secret:Secret":
+            return pick("kmsKeyId", "recoveryWindowInDays");
+        case "aws:secretsmanager/secretPolicy:SecretPolicy":
+            return [...pick("blockPublicPolicy"), ...policyPrincipals(i.policy).map((p) => `allows ${p}`)];
+        case "aws:lambda/function:Function":
+            return [...pick("name", "runtime", "timeout", "memorySize"), `env=${Object.keys(i.environment?.variables ?? {}).join(",")}`];
+        case "aws:cloudwatch/logGroup:LogGroup":
+            return pick("name", "retentionInDays");
+        case "pulumi:providers:aws":
+            return [...pick("region"), `account=${r.accountId}`];
+        default:
+            return [];
+    }
+}
+
+export function renderStack(plan: StackPlan): string {
+    const lines = [`Stack ${plan.stack} (${plan.stackRole}, account ${plan.accountId}, ${plan.region}) — ${plan.resources.length} resources`];
+    const children = new Map<string | undefined, PlannedResource[]>();
+    const keys = new Set(plan.resources.map(resourceKey));
+    for (const r of plan.resources) {
+        const parent = r.parent && keys.has(r.parent) ? r.parent : undefined;
+        children.set(parent, [...(children.get(parent) ?? []), r]);
+    }
+    const walk = (parent: string | undefined, indent: string) => {
+        const list = children.get(parent) ?? [];
+        list.forEach((r, index) => {
+            const last = index === list.length - 1;
+            const other = r.accountId !== plan.accountId ? ` [account ${r.accountId}]` : "";
+            const settings = settingsOf(r);
+            lines.push(`${indent}${last ? "└─" : "├─"} ${r.type} ${r.name}${other}${settings.length ? `  ${settings.join(" ")}` : ""}`);
+            walk(resourceKey(r), `${indent}${last ? "   " : "│  "}`);
+        });
+    };
+    walk(undefined, "");
+    lines.push("", "Exports:");
+    for (const [key, value] of Object.entries(redact(plan.exports, plan.secretValues) as Record<string, unknown>)) {
+        lines.push(`  ${key}: ${JSON.stringify(value)}`);
+    }
+    return lines.join("\n");
+}
+
+export function renderChecks(checks: readonly Check[]): string {
+    return checks.map((c) => `${c.ok ? "✓" : "✗"} ${c.name}${c.ok ? "" : `\n    ${c.detail}`}`).join("\n");
+}
+
+/** plan.json: `{ stacks: { <stack>: { resources: [{type, name, inputs}], exports } }, checks }`, redacted. */
+export function planJson(plan: Plan, checks: readonly Check[]): string {
+    const stacks = [plan.database, ...plan.consumers];
+    const secrets = new Set(stacks.flatMap((s) => [...s.secretValues]));
+    const document = {
+        stacks: Object.fromEntries(
+            stacks.map((s) => [
+                s.stack,
+                {
+                    stackRole: s.stackRole,
+                    accountId: s.accountId,
+                    region: s.region,
+                    resources: s.resources.map((r) => ({
+                        type: r.type,
+                        name: r.name,
+                        ...(r.parent ? { parent: r.parent } : {}),
+                        accountId: r.accountId,
+                        inputs: redact(r.inputs, secrets),
+                    })),
+                    exports: redact(s.exports, secrets),
+                },
+            ]),
+        ),
+        checks,
+    };
+    return `${JSON.stringify(document, null, 2)}\n`;
+}
