@@ -32,11 +32,18 @@ function statementMatches(
     return (
         principalMatches(statement, request.principalArn) &&
         elementMatches(statement.Action, statement.NotAction, (p) => actionMatches(p, request.action)) &&
-        (request.resource === undefined ||
-            elementMatches(statement.Resource, statement.NotResource, (p) =>
-                arnMatches(p, request.resource!),
-            )) &&
+        resourceMatches(statement, request.resource) &&
         conditionsHold(statement.Condition ?? {}, context)
+    );
+}
+
+/** Without a resource element the statement is about the resource holding it (a trust or key policy). */
+function resourceMatches(statement: StatementJson, resource: string | undefined): boolean {
+    if (resource === undefined || (statement.Resource === undefined && statement.NotResource === undefined)) {
+        return true;
+    }
+    return elementMatches(statement.Resource, statement.NotResource, (pattern) =>
+        arnMatches(pattern, resource),
     );
 }
 
