@@ -1,0 +1,117 @@
+// Settings from environment variables, validated once per container (DESIGN.md §5).
+//
+// Variable                Required  Default       Meaning
+// DB_ACCESS_ROLE_ARN      yes                     role in the database account to assume
+// DB_ACCESS_EXTERNAL_ID   no                      external id for that AssumeRole
+// DB_SECRET_ARN           yes                     ARN of the reader secret (RDS format JSON)
+// DB_HOST                 yes                     database host name or IP
+// DB_PORT                 no        3306
+// DB_NAME                 yes                     database (schema) name
+// DB_TLS                  no        rds           "rds" verifies the server against the RDS CA bundle; "off" (local only)
+// ALLOWED_TABLES          no        vegetables    comma-separated tables an event may name
+// MAX_ROWS                no        1000          row cap (and default limit), 1..100000
+// SECRET_TTL_SECONDS      no        300           how long the secret is cached, 0..86400
+// DB_CONNECT_TIMEOUT_MS   no        3000          connect (TCP + handshake) timeout, 100..60000
+// DB_QUERY_TIMEOUT_MS     no        5000          per-query timeout, 100..300000
+// The AWS SDK reads its own variables (AWS_REGION, credentials, AWS_ENDPOINT_URL_STS, ...) itself.
+import { SettingsError } from "./errors";
+
+export type TlsMode = "rds" | "off";
+
+export interface Settings {
+    readonly roleArn: string;
+    readonly externalId?: string;
+    readonly roleSessionName: string;
+    readonly secretArn: string;
+    readonly host: string;
+    readonly port: number;
+    readonly database: string;
+    readonly tls: TlsMode;
+    readonly allowedTables: readonly string[];
+    readonly maxRows: number;
+    readonly secretTtlMs: number;
+    readonly connectTimeoutMs: number;
+    readonly queryTimeoutMs: number;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]{1,512}$/;
+const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
+const HOST = /^[A-Za-z0-9.-]{1,253}$|^\[?[0-9A-Fa-f:]{2,39}\]?$/;
+/** Unquoted MySQL identifier characters; anything else is refused rather than escaped. */
+export const IDENTIFIER = /^[A-Za-z0-9_$]{1,64}$/;
+
+function raw(env: Env, name: string): string | undefined {
+    const value = env[name];
+    if (value === undefined) return undefined;
+    const trimmed = value.trim();
+    return trimmed === "" ? undefined : trimmed;
+}
+
+function required(env: Env, name: string, pattern: RegExp, what: string): string {
+    const value = raw(env, name);
+    if (value === undefined) throw new SettingsError(name, `is missing (expected ${what})`);
+    if (!pattern.test(value)) throw new SettingsError(name, `is malformed (expected ${what})`);
+    return value;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+    const value = raw(env, name);
+    if (value === undefined) return fallback;
+    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+        throw new SettingsError(
+            name,
+            `must be an integer from ${min} to ${max}, got "${value.slice(0, 40)}"`,
+        );
+    }
+    return Number(value);
+}
+
+/** Reads and validates every setting; throws a SettingsError naming the first bad variable. */
+export function readSettings(env: Env): Settings {
+    const roleArn = required(env, "DB_ACCESS_ROLE_ARN", ROLE_ARN, "an IAM role ARN");
+    const externalIdRaw = raw(env, "DB_ACCESS_EXTERNAL_ID");
+    if (externalIdRaw !== undefined && !EXTERNAL_ID.test(externalIdRaw)) {
+        throw new SettingsError("DB_ACCESS_EXTERNAL_ID", "is malformed (2-1224 characters of [\\w+=,.@:/-])");
+    }
+    const secretArn = required(env, "DB_SECRET_ARN", SECRET_ARN, "a Secrets Manager secret ARN");
+    const host = required(env, "DB_HOST", HOST, "a host name or IP address");
+    const port = integer(env, "DB_PORT", 3306, 1, 65535);
+    const database = required(
+        env,
+        "DB_NAME",
+        IDENTIFIER,
+        "a database name of [A-Za-z0-9_$], 1-64 characters",
+    );
+    const tlsRaw = raw(env, "DB_TLS") ?? "rds";
+    if (tlsRaw !== "rds" && tlsRaw !== "off") {
+        throw new SettingsError("DB_TLS", `must be "rds" or "off", got "${tlsRaw.slice(0, 40)}"`);
+    }
+    const tablesRaw = raw(env, "ALLOWED_TABLES") ?? "vegetables";
+    const allowedTables = tablesRaw.split(",").map((t) => t.trim());
+    for (const table of allowedTables) {
+        if (!IDENTIFIER.test(table)) {
+            throw new SettingsError(
+                "ALLOWED_TABLES",
+                `must be comma-separated table names of [A-Za-z0-9_$], got "${table.slice(0, 64)}"`,
+            );
+        }
+    }
+    const settings: Settings = {
+        roleArn,
+        roleSessionName: "fetch-rows",
+        secretArn,
+        host,
+        port,
+        database,
+        tls: tlsRaw,
+        allowedTables,
+        maxRows: integer(env, "MAX_ROWS", 1000, 1, 100_000),
+        secretTtlMs: integer(env, "SECRET_TTL_SECONDS", 300, 0, 86_400) * 1000,
+        connectTimeoutMs: integer(env, "DB_CONNECT_TIMEOUT_MS", 3000, 100, 60_000),
+        queryTimeoutMs: integer(env, "DB_QUERY_TIMEOUT_MS", 5000, 100, 300_000),
+    };
+    return externalIdRaw === undefined ? settings : { ...settings, externalId: externalIdRaw };
+}

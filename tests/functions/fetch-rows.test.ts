@@ -1,0 +1,466 @@
+import assert from "node:assert/strict";
+import { createServer, Server, Socket } from "node:net";
+import { createHandler, FetchRowsError, Handler, SettingsError } from "../../functions/fetch-rows";
+import { readSettings } from "../../functions/fetch-rows/settings";
+import { AwsStandIns, startAwsStandIns } from "../support/awsStandIns";
+import {
+    connectionsOf,
+    createReader,
+    DATABASE,
+    EXTERNAL_ID,
+    functionEnv,
+    logEntriesOf,
+    Reader,
+    ROLE_ARN,
+    SECRET_ARN,
+    secretStringFor,
+    seedVegetables,
+    SEED_ROWS,
+    threadsOf,
+    useStandInSdkEnv,
+} from "../support/fetchRowsFixture";
+import { freePort, MariaDbServer, sharedMariaDb, startMariaDb } from "../support/mariadb";
+
+/** Everything the code under test writes to the console, and every error it throws. */
+const captured: string[] = [];
+const secretValues: string[] = [];
+
+async function expectFailure(promise: Promise<unknown>, step: string): Promise<FetchRowsError> {
+    try {
+        await promise;
+    } catch (error) {
+        assert.ok(error instanceof FetchRowsError, `expected a FetchRowsError, got ${String(error)}`);
+        captured.push(error.message, String(error.stack));
+        assert.equal(error.step, step, error.message);
+        assert.match(error.message, new RegExp(`step "${step}"`));
+        return error;
+    }
+    assert.fail(`expected the call to fail at step "${step}"`);
+}
+
+/** Error log lines the handler wrote since `from` (one JSON object per line). */
+function errorLines(from: number): Array<Record<string, unknown>> {
+    return captured
+        .slice(from)
+        .filter((line) => line.startsWith("{"))
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+describe("fetch-rows function against MariaDB @mariadb", function () {
+    this.timeout(30_000);
+    let server: MariaDbServer;
+    let standIns: AwsStandIns;
+    let restoreEnv: () => void;
+    const originals = { error: console.error, warn: console.warn, log: console.log, info: console.info };
+
+    before(async () => {
+        server = sharedMariaDb();
+        standIns = await startAwsStandIns();
+        restoreEnv = useStandInSdkEnv(standIns);
+        await seedVegetables(server);
+        const record = (...args: unknown[]) => captured.push(args.map(String).join(" "));
+        console.error = record;
+        console.warn = record;
+        console.log = record;
+        console.info = record;
+    });
+
+    after(async () => {
+        Object.assign(console, originals);
+        restoreEnv();
+        await standIns.close();
+    });
+
+    /** A reader with its own name (so the server's per-user counters are this test's alone) and a handler. */
+    async function freshHandler(
+        user: string,
+        overrides: Record<string, string> = {},
+    ): Promise<[Handler, Reader]> {
+        const reader = await createReader(server, standIns, user);
+        secretValues.push(reader.password, reader.secretString);
+        standIns.resetCounters();
+        return [createHandler(functionEnv(server, overrides)), reader];
+    }
+
+    it("returns the seeded rows exactly: DECIMAL as numbers, BIGINT as strings without rounding, DATE as text", async () => {
+        const [handler] = await freshHandler("rdrrows");
+        const result = await handler({ table: "vegetables" });
+        assert.deepEqual(result, { table: "vegetables", rowCount: SEED_ROWS.length, rows: SEED_ROWS });
+        assert.equal(typeof result.rows[0].price, "number");
+        assert.equal(result.rows[2].stock, "9007199254740993");
+        const limited = await handler({ limit: 2 });
+        assert.deepEqual(limited.rows, SEED_ROWS.slice(0, 2));
+        assert.equal(limited.rowCount, 2);
+    });
+
+    it("assumes the configured role with the external id and reads the secret with the assumed credentials", async () => {
+        const [handler] = await freshHandler("rdrrole");
+        await handler({});
+        assert.deepEqual(standIns.assumeRoleCalls, [
+            {
+                roleArn: ROLE_ARN,
+                roleSessionName: "fetch-rows",
+                externalId: EXTERNAL_ID,
+                durationSeconds: 3600,
+            },
+        ]);
+        assert.deepEqual(standIns.secretReaderKeys, standIns.issuedKeys);
+        assert.match(standIns.issuedKeys[0], /^ASIA/);
+    });
+
+    it("serves 120 warm calls with one AssumeRole, one GetSecretValue and one pooled connection", async () => {
+        const [handler] = await freshHandler("rdrwarm");
+        for (let i = 0; i < 120; i++) {
+            const result = await handler({ limit: 1 + (i % 4) });
+            assert.equal(result.rowCount, 1 + (i % 4));
+        }
+        assert.equal(standIns.calls.AssumeRole, 1);
+        assert.equal(standIns.calls.GetSecretValue, 1);
+        assert.equal(await connectionsOf(server, "rdrwarm"), 1);
+        assert.ok((await threadsOf(server, "rdrwarm")).length <= 1);
+    });
+
+    it("recovers on the next call after its connection is KILLed", async () => {
+        const [handler] = await freshHandler("rdrkill");
+        await handler({});
+        const threads = await threadsOf(server, "rdrkill");
+        assert.equal(threads.length, 1);
+        const admin = await server.connectAdmin();
+        await admin.query(`KILL CONNECTION ${threads[0]}`);
+        await admin.end();
+        const result = await handler({});
+        assert.equal(result.rowCount, SEED_ROWS.length);
+        assert.equal(await connectionsOf(server, "rdrkill"), 2);
+        assert.equal(standIns.calls.GetSecretValue, 1);
+    });
+
+    it("recovers when a query is cut off mid-flight (KILL while it waits on a lock) by retrying once", async () => {
+        const [handler] = await freshHandler("rdrcut");
+        await handler({});
+        const admin = await server.connectAdmin(DATABASE);
+        await admin.query("LOCK TABLES vegetables WRITE");
+        const call = handler({});
+        let threads: number[] = [];
+        for (let i = 0; i < 50 && threads.length === 0; i++) {
+            const [rows] = await admin.query(
+                "SELECT ID AS id FROM information_schema.PROCESSLIST WHERE USER = 'rdrcut' AND COMMAND = 'Query'",
+            );
+            threads = (rows as Array<{ id: number }>).map((r) => Number(r.id));
+            if (threads.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        assert.equal(threads.length, 1, "the function's query should be waiting on the lock");
+        await admin.query(`KILL CONNECTION ${threads[0]}`);
+        await admin.query("UNLOCK TABLES");
+        await admin.end();
+        assert.equal((await call).rowCount, SEED_ROWS.length);
+    });
+
+    it("fails at step query when the query exceeds DB_QUERY_TIMEOUT_MS, and the next call succeeds", async () => {
+        const [handler] = await freshHandler("rdrslow", { DB_QUERY_TIMEOUT_MS: "300" });
+        await handler({});
+        const admin = await server.connectAdmin(DATABASE);
+        await admin.query("LOCK TABLES vegetables WRITE");
+        const started = Date.now();
+        const from = captured.length;
+        try {
+            const error = await expectFailure(handler({}), "query");
+            assert.ok(Date.now() - started < 1500, `took ${Date.now() - started} ms`);
+            assert.match(error.message, /timeout/i);
+            assert.equal(errorLines(from).length, 1);
+        } finally {
+            await admin.query("UNLOCK TABLES");
+            await admin.end();
+        }
+        assert.equal((await handler({})).rowCount, SEED_ROWS.length);
+    });
+
+    it("after the reader's password is rotated (database and secret), reconnects with one secret refetch", async () => {
+        const [handler, reader] = await freshHandler("rdrrot");
+        await handler({});
+        assert.equal(standIns.calls.GetSecretValue, 1);
+        const newPassword = reader.password + "-rotated";
+        const newSecret = secretStringFor(reader.user, newPassword, server.port);
+        secretValues.push(newPassword, newSecret);
+        const admin = await server.connectAdmin();
+        await admin.query("ALTER USER 'rdrrot'@'127.0.0.1' IDENTIFIED BY ?", [newPassword]);
+        standIns.setSecret(SECRET_ARN, newSecret);
+        // The open session survives ALTER USER; end it so the next call must log in again.
+        for (const id of await threadsOf(server, "rdrrot")) await admin.query(`KILL CONNECTION ${id}`);
+        await admin.end();
+        const result = await handler({});
+        assert.equal(result.rowCount, SEED_ROWS.length);
+        assert.equal(standIns.calls.GetSecretValue, 2);
+        assert.equal(standIns.calls.AssumeRole, 1);
+        await handler({});
+        assert.equal(standIns.calls.GetSecretValue, 2);
+    });
+
+    describe("when the database is unreachable", () => {
+        let silent: Server;
+        const sockets = new Set<Socket>();
+
+        before(async () => {
+            // Accepts TCP connections and never says a word: only the connect timeout ends the wait.
+            silent = createServer((socket) => {
+                sockets.add(socket);
+                socket.on("close", () => sockets.delete(socket));
+            });
+            await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+        });
+
+        after(async () => {
+            for (const socket of sockets) socket.destroy();
+            await new Promise<void>((resolve) => silent.close(() => resolve()));
+        });
+
+        it("fails at step connect right away on a closed port", async () => {
+            const port = await freePort();
+            const [handler] = await freshHandler("rdrclosed", { DB_PORT: String(port) });
+            const started = Date.now();
+            const error = await expectFailure(handler({}), "connect");
+            assert.ok(Date.now() - started < 1000 * 1.1);
+            assert.match(error.message, /ECONNREFUSED/);
+        });
+
+        it("fails at step connect within DB_CONNECT_TIMEOUT_MS + 10% when the server never answers", async () => {
+            const address = silent.address();
+            const port = typeof address === "object" && address ? address.port : 0;
+            const [handler] = await freshHandler("rdrsilent", {
+                DB_PORT: String(port),
+                DB_CONNECT_TIMEOUT_MS: "800",
+            });
+            for (let call = 0; call < 2; call++) {
+                const from = captured.length;
+                const started = Date.now();
+                const error = await expectFailure(handler({}), "connect");
+                const elapsed = Date.now() - started;
+                assert.ok(elapsed >= 700 && elapsed <= 800 * 1.1, `call ${call} took ${elapsed} ms`);
+                assert.match(error.message, /ETIMEDOUT|timeout/i);
+                const lines = errorLines(from);
+                assert.equal(lines.length, 1);
+                assert.equal(lines[0].step, "connect");
+                assert.equal(lines[0].level, "error");
+            }
+        });
+    });
+
+    describe("when STS or Secrets Manager fails", () => {
+        it("names step assume-role when AssumeRole is denied, and the next call recovers", async () => {
+            const [handler] = await freshHandler("rdrsts");
+            standIns.failNext("AssumeRole", 1);
+            const from = captured.length;
+            const error = await expectFailure(handler({}), "assume-role");
+            assert.match(error.message, /AccessDenied|not authorized/);
+            assert.deepEqual(
+                errorLines(from).map((l) => l.step),
+                ["assume-role"],
+            );
+            assert.equal(standIns.calls.GetSecretValue, 0);
+            assert.equal((await handler({})).rowCount, SEED_ROWS.length);
+            assert.equal(standIns.calls.AssumeRole, 2);
+        });
+
+        it("names step assume-role when STS answers 500", async () => {
+            const [handler] = await freshHandler("rdrsts5");
+            standIns.failNext("AssumeRole", 1, "server-error");
+            await expectFailure(handler({}), "assume-role");
+            assert.equal((await handler({})).rowCount, SEED_ROWS.length);
+        });
+
+        it("names step read-secret when GetSecretValue is denied, and the next call recovers", async () => {
+            const [handler] = await freshHandler("rdrsm");
+            standIns.failNext("GetSecretValue", 1);
+            const from = captured.length;
+            const error = await expectFailure(handler({}), "read-secret");
+            assert.match(error.message, /AccessDenied|not authorized/);
+            assert.equal(errorLines(from).length, 1);
+            assert.equal((await handler({})).rowCount, SEED_ROWS.length);
+            assert.equal(standIns.calls.AssumeRole, 1);
+            assert.equal(standIns.calls.GetSecretValue, 2);
+        });
+
+        it("names step read-secret when the secret does not exist", async () => {
+            await freshHandler("rdrnosecret");
+            const handler = createHandler(
+                functionEnv(server, { DB_SECRET_ARN: SECRET_ARN.replace("AbCdEf", "Missing") }),
+            );
+            const error = await expectFailure(handler({}), "read-secret");
+            assert.match(error.message, /ResourceNotFoundException|can't find/);
+        });
+
+        it("names step read-secret, without echoing it, when the secret is not in the RDS format", async () => {
+            const [handler] = await freshHandler("rdrbadsecret");
+            const bogus = "not-json-but-secret-material-123";
+            secretValues.push(bogus);
+            standIns.setSecret(SECRET_ARN, bogus);
+            const error = await expectFailure(handler({}), "read-secret");
+            assert.match(error.message, /not JSON/);
+        });
+    });
+
+    describe("rejects bad events before any I/O", () => {
+        const badEvents: Array<[string, unknown, RegExp]> = [
+            ["an unknown table", { table: "fruits" }, /table "fruits" is not allowed/],
+            ["an injection attempt", { table: "vegetables; DROP TABLE x" }, /is not allowed/],
+            ["a backquoted table", { table: "`vegetables`" }, /is not allowed/],
+            ["a string event", "vegetables", /must be a JSON object/],
+            ["an array event", ["vegetables"], /must be a JSON object/],
+            ["a null event", null, /must be a JSON object/],
+            ["a number event", 42, /must be a JSON object/],
+            ["limit -1", { limit: -1 }, /"limit" must be an integer from 1 to 100/],
+            ["limit 0", { limit: 0 }, /"limit" must be an integer/],
+            ['limit "10"', { limit: "10" }, /"limit" must be an integer.*string "10"/],
+            ["limit 2.5", { limit: 2.5 }, /"limit" must be an integer/],
+            ["limit above MAX_ROWS", { limit: 101 }, /"limit" must be an integer from 1 to 100/],
+            ["a table that is not a string", { table: 7 }, /"table" must be a string/],
+            ["extra keys", { table: "vegetables", where: "1=1" }, /unknown event key\(s\) "where"/],
+        ];
+
+        let handler: Handler;
+
+        before(async () => {
+            [handler] = await freshHandler("rdrbad");
+        });
+
+        for (const [name, event, message] of badEvents) {
+            it(`refuses ${name} with a clear error`, async () => {
+                const from = captured.length;
+                const error = await expectFailure(handler(event), "validate");
+                assert.match(error.message, message);
+                assert.deepEqual(
+                    errorLines(from).map((l) => l.step),
+                    ["validate"],
+                );
+            });
+        }
+
+        it("let no query (not even a connection) reach the server, called no AWS API, and left the table intact", async () => {
+            assert.equal(await logEntriesOf(server, "rdrbad"), 0);
+            assert.equal(await connectionsOf(server, "rdrbad"), 0);
+            assert.equal(standIns.calls.AssumeRole, 0);
+            assert.equal(standIns.calls.GetSecretValue, 0);
+            const admin = await server.connectAdmin(DATABASE);
+            const [rows] = await admin.query("SELECT COUNT(*) AS n FROM vegetables");
+            await admin.end();
+            assert.equal(Number((rows as Array<{ n: number }>)[0].n), SEED_ROWS.length);
+            // The same handler still works for a good event.
+            assert.equal((await handler({ table: "vegetables", limit: 3 })).rowCount, 3);
+        });
+    });
+
+    it("verifies the server against the RDS CA bundle when DB_TLS=rds (a local self-signed server is refused)", async () => {
+        const [handler] = await freshHandler("rdrtls", { DB_TLS: "rds" });
+        const error = await expectFailure(handler({}), "connect");
+        assert.match(error.message, /certificate|self[- ]signed|verify/i);
+    });
+
+    describe("secrets (checked over every test above)", () => {
+        it("never writes a password or secret string to the console or into an error message", () => {
+            assert.ok(
+                captured.length > 20,
+                `the tests above should have produced log lines and errors: ${captured.length}`,
+            );
+            assert.ok(secretValues.length >= 10);
+            for (const line of captured) {
+                for (const secret of secretValues) {
+                    assert.ok(!line.includes(secret), `a secret leaked into: ${line.slice(0, 200)}`);
+                }
+            }
+        });
+    });
+});
+
+describe("fetch-rows after a server restart @mariadb", function () {
+    this.timeout(60_000);
+    let server: MariaDbServer;
+    let standIns: AwsStandIns;
+    let restoreEnv: () => void;
+
+    before(async () => {
+        server = await startMariaDb();
+        standIns = await startAwsStandIns();
+        restoreEnv = useStandInSdkEnv(standIns);
+        await seedVegetables(server);
+        await createReader(server, standIns, "rdrrestart");
+    });
+
+    after(async () => {
+        restoreEnv();
+        await standIns.close();
+        await server.stop();
+    });
+
+    it("succeeds on the next call after the server restarts", async () => {
+        const handler = createHandler(functionEnv(server));
+        assert.equal((await handler({})).rowCount, SEED_ROWS.length);
+        const quiet = console.error;
+        console.error = () => undefined;
+        try {
+            await server.restart();
+            assert.equal((await handler({})).rowCount, SEED_ROWS.length);
+            assert.equal((await handler({})).rowCount, SEED_ROWS.length);
+        } finally {
+            console.error = quiet;
+        }
+        assert.equal(standIns.calls.GetSecretValue, 1);
+    });
+});
+
+describe("fetch-rows settings", () => {
+    const valid = {
+        DB_ACCESS_ROLE_ARN: ROLE_ARN,
+        DB_SECRET_ARN: SECRET_ARN,
+        DB_HOST: "db.internal.example",
+        DB_NAME: DATABASE,
+    };
+
+    it("applies the documented defaults", () => {
+        const settings = readSettings(valid);
+        assert.equal(settings.port, 3306);
+        assert.equal(settings.tls, "rds");
+        assert.deepEqual(settings.allowedTables, ["vegetables"]);
+        assert.equal(settings.maxRows, 1000);
+        assert.equal(settings.secretTtlMs, 300_000);
+        assert.equal(settings.connectTimeoutMs, 3000);
+        assert.equal(settings.queryTimeoutMs, 5000);
+        assert.equal(settings.externalId, undefined);
+    });
+
+    const bad: Array<[string, Record<string, string>]> = [
+        ["DB_ACCESS_ROLE_ARN", { DB_ACCESS_ROLE_ARN: "" }],
+        ["DB_ACCESS_ROLE_ARN", { DB_ACCESS_ROLE_ARN: "arn:aws:iam::12345:role/x" }],
+        ["DB_SECRET_ARN", { DB_SECRET_ARN: "my-secret-name" }],
+        ["DB_HOST", { DB_HOST: "" }],
+        ["DB_HOST", { DB_HOST: "db host" }],
+        ["DB_PORT", { DB_PORT: "0" }],
+        ["DB_PORT", { DB_PORT: "3306abc" }],
+        ["DB_NAME", { DB_NAME: "fruits-veggies;" }],
+        ["DB_TLS", { DB_TLS: "on" }],
+        ["ALLOWED_TABLES", { ALLOWED_TABLES: "vegetables,fruits;drop" }],
+        ["MAX_ROWS", { MAX_ROWS: "-5" }],
+        ["MAX_ROWS", { MAX_ROWS: "ten" }],
+        ["SECRET_TTL_SECONDS", { SECRET_TTL_SECONDS: "1.5" }],
+        ["DB_CONNECT_TIMEOUT_MS", { DB_CONNECT_TIMEOUT_MS: "5" }],
+        ["DB_QUERY_TIMEOUT_MS", { DB_QUERY_TIMEOUT_MS: "abc" }],
+        ["DB_ACCESS_EXTERNAL_ID", { DB_ACCESS_EXTERNAL_ID: "has spaces in it" }],
+    ];
+    for (const [variable, override] of bad) {
+        it(`refuses ${JSON.stringify(override)} naming ${variable}`, () => {
+            assert.throws(
+                () => createHandler({ ...valid, ...override }),
+                (error: unknown) =>
+                    error instanceof SettingsError &&
+                    error.variable === variable &&
+                    error.message.includes(variable),
+            );
+        });
+    }
+
+    it("names a missing required variable", () => {
+        for (const name of Object.keys(valid)) {
+            const env: Record<string, string> = { ...valid };
+            delete env[name];
+            assert.throws(() => readSettings(env), new RegExp(`${name} is missing`));
+        }
+    });
+});
