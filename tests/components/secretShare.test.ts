@@ -1,0 +1,279 @@
+import { OTHER_ACCOUNT_ID, TEST_ACCOUNT_ID, cloud, isSecret, promiseOf } from "../support/mocks";
+import * as assert from "assert";
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import {
+    SecretShare,
+    SecretShareArgs,
+    keyPolicy,
+    secretResourcePolicy,
+    validateSecretShareArgs,
+} from "../../infra/components/secretShare";
+import { InvalidValueError } from "../../infra/lib/validate";
+import { isSecretInput, neverRecorded, parsedPolicy, providerRef, recorded, uniqueName } from "./support";
+
+const OWNER = TEST_ACCOUNT_ID;
+const LOCAL_READER = `arn:aws:iam::${OWNER}:role/data-access-a`;
+const REMOTE_READER = `arn:aws:iam::${OTHER_ACCOUNT_ID}:role/fetch-rows`;
+const VIA = "secretsmanager.us-east-1.amazonaws.com";
+const VALUE = "s3cr3t-password-value";
+const KEY = "aws:kms/key:Key";
+const ALIAS = "aws:kms/alias:Alias";
+const SECRET = "aws:secretsmanager/secret:Secret";
+const VERSION = "aws:secretsmanager/secretVersion:SecretVersion";
+const POLICY = "aws:secretsmanager/secretPolicy:SecretPolicy";
+
+function args(overrides: Partial<SecretShareArgs> = {}): SecretShareArgs {
+    return {
+        secretString: VALUE,
+        readers: [LOCAL_READER, REMOTE_READER],
+        accountId: OWNER,
+        region: "us-east-1",
+        ...overrides,
+    };
+}
+
+function assertRefuses(overrides: Partial<SecretShareArgs>, key: string): void {
+    assert.throws(
+        () => validateSecretShareArgs(args(overrides)),
+        (err: unknown) =>
+            err instanceof InvalidValueError && err.key === key && err.message.startsWith(`${key}: `),
+    );
+}
+
+describe("SecretShare", () => {
+    describe("policy documents", () => {
+        it("keeps key administration with the owning account and lets readers decrypt only via Secrets Manager", () => {
+            const doc = JSON.parse(
+                JSON.stringify(
+                    keyPolicy({
+                        accountId: OWNER,
+                        region: "us-east-1",
+                        readers: [LOCAL_READER, REMOTE_READER],
+                    }),
+                ),
+            );
+            assert.strictEqual(doc.Version, "2012-10-17");
+            assert.strictEqual(doc.Statement.length, 2);
+            const [admin, readers] = doc.Statement;
+            assert.strictEqual(admin.Sid, "EnableIAMUserPermissions");
+            assert.strictEqual(admin.Effect, "Allow");
+            assert.deepStrictEqual(admin.Principal, { AWS: `arn:aws:iam::${OWNER}:root` });
+            assert.strictEqual(admin.Action, "kms:*");
+            assert.strictEqual(admin.Resource, "*");
+            assert.strictEqual(admin.Condition, undefined);
+            assert.strictEqual(readers.Effect, "Allow");
+            assert.deepStrictEqual(readers.Principal, { AWS: [LOCAL_READER, REMOTE_READER] });
+            assert.deepStrictEqual(readers.Action, ["kms:Decrypt", "kms:DescribeKey"]);
+            assert.strictEqual(readers.Resource, "*");
+            assert.deepStrictEqual(readers.Condition, { StringEquals: { "kms:ViaService": VIA } });
+        });
+
+        it("lets only the readers get and describe only this secret", () => {
+            const secretArn = `arn:aws:secretsmanager:us-east-1:${OWNER}:secret:reader-AbCdEf`;
+            const doc = JSON.parse(
+                JSON.stringify(secretResourcePolicy({ secretArn, readers: [REMOTE_READER] })),
+            );
+            assert.strictEqual(doc.Version, "2012-10-17");
+            assert.deepStrictEqual(doc.Statement, [
+                {
+                    Sid: "AllowReaders",
+                    Effect: "Allow",
+                    Principal: { AWS: [REMOTE_READER] },
+                    Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+                    Resource: secretArn,
+                },
+            ]);
+        });
+    });
+
+    describe("argument checks", () => {
+        it("accepts readers in the owning and in another account", () => {
+            assert.doesNotThrow(() => validateSecretShareArgs(args({ recoveryWindowInDays: 0 })));
+            assert.doesNotThrow(() => validateSecretShareArgs(args({ recoveryWindowInDays: 30 })));
+        });
+
+        it("refuses an empty reader list", () => assertRefuses({ readers: [] }, "readers"));
+        it("refuses a malformed reader ARN", () =>
+            assertRefuses({ readers: [LOCAL_READER, "fetch-rows"] }, "readers[1]"));
+        it("refuses a wildcard reader", () => assertRefuses({ readers: ["*"] }, "readers[0]"));
+        it("refuses an account root as reader", () =>
+            assertRefuses({ readers: [`arn:aws:iam::${OTHER_ACCOUNT_ID}:root`] }, "readers[0]"));
+        it("refuses a reader listed twice", () =>
+            assertRefuses({ readers: [LOCAL_READER, LOCAL_READER] }, "readers[1]"));
+        it("refuses a malformed owning account id", () => assertRefuses({ accountId: "12345" }, "accountId"));
+        it("refuses a malformed region", () => assertRefuses({ region: "useast1" }, "region"));
+        it("refuses a recovery window other than 0 or 7..30 days", () => {
+            for (const recoveryWindowInDays of [1, 6, 31, 7.5]) {
+                assertRefuses({ recoveryWindowInDays }, "recoveryWindowInDays");
+            }
+        });
+        it("refuses a key alias where a key ARN is needed", () =>
+            assertRefuses({ kmsKeyArn: `arn:aws:kms:us-east-1:${OWNER}:alias/reader` }, "kmsKeyArn"));
+    });
+
+    describe("resources", () => {
+        it("creates a rotating key whose policy names the resolved readers", async () => {
+            const name = uniqueName("share-key");
+            const share = new SecretShare(
+                name,
+                args({ readers: [pulumi.output(LOCAL_READER), REMOTE_READER] }),
+            );
+            const key = await recorded(KEY, `${name}-key`);
+            assert.strictEqual(key.inputs.enableKeyRotation, true);
+            assert.deepStrictEqual(
+                parsedPolicy(key),
+                JSON.parse(
+                    JSON.stringify(
+                        keyPolicy({
+                            accountId: OWNER,
+                            region: "us-east-1",
+                            readers: [LOCAL_READER, REMOTE_READER],
+                        }),
+                    ),
+                ),
+            );
+            assert.strictEqual(await promiseOf(share.kmsKeyArn), key.state.arn);
+            const alias = await recorded(ALIAS, `${name}-alias`);
+            assert.strictEqual(alias.inputs.namePrefix, `alias/${name}-`);
+            assert.strictEqual(alias.inputs.targetKeyId, key.state.keyId);
+        });
+
+        it("encrypts the secret with that key and keeps deleted secrets 7 days", async () => {
+            const name = uniqueName("share-secret");
+            const share = new SecretShare(name, args({ secretName: `${name}/reader` }));
+            const secret = await recorded(SECRET, name);
+            assert.strictEqual(secret.inputs.kmsKeyId, await promiseOf(share.kmsKeyArn));
+            assert.strictEqual(secret.inputs.recoveryWindowInDays, 7);
+            assert.strictEqual(secret.inputs.name, `${name}/reader`);
+            assert.strictEqual(await promiseOf(share.secretArn), secret.state.arn);
+        });
+
+        it("keeps the value a Pulumi secret even when given as plain text", async () => {
+            const name = uniqueName("share-value");
+            const share = new SecretShare(name, args({ secretString: VALUE }));
+            const version = await recorded(VERSION, `${name}-version`);
+            assert.ok(isSecretInput(version.inputs.secretString), "secretString input is not marked secret");
+            assert.strictEqual(version.inputs.secretString.value, VALUE);
+            assert.strictEqual(version.inputs.secretId, await promiseOf(share.secret.id));
+            assert.strictEqual(await isSecret(share.secretVersion.secretString), true);
+            assert.strictEqual(await isSecret(share.secretArn), false);
+        });
+
+        it("attaches a resource policy that blocks public policies and names the secret's ARN", async () => {
+            const name = uniqueName("share-policy");
+            const share = new SecretShare(name, args({ readers: [REMOTE_READER] }));
+            const policy = await recorded(POLICY, `${name}-policy`);
+            const secretArn = await promiseOf(share.secretArn);
+            assert.strictEqual(policy.inputs.blockPublicPolicy, true);
+            assert.strictEqual(policy.inputs.secretArn, secretArn);
+            const doc = parsedPolicy(policy);
+            assert.deepStrictEqual(
+                doc,
+                JSON.parse(JSON.stringify(secretResourcePolicy({ secretArn, readers: [REMOTE_READER] }))),
+            );
+            assert.strictEqual(doc.Statement[0].Resource, secretArn);
+        });
+
+        it("offers readers exactly the statements they need in their identity policy", async () => {
+            const share = new SecretShare(uniqueName("share-reader"), args());
+            const [secretArn, keyArn] = await Promise.all([
+                promiseOf(share.secretArn),
+                promiseOf(share.kmsKeyArn),
+            ]);
+            assert.deepStrictEqual(await promiseOf(share.readerStatements()), [
+                {
+                    Effect: "Allow",
+                    Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+                    Resource: secretArn,
+                },
+                {
+                    Effect: "Allow",
+                    Action: "kms:Decrypt",
+                    Resource: keyArn,
+                    Condition: { StringEquals: { "kms:ViaService": VIA } },
+                },
+            ]);
+        });
+
+        it("uses an existing key instead of creating one", async () => {
+            const name = uniqueName("share-byok");
+            const keyArn = `arn:aws:kms:us-east-1:${OWNER}:key/11111111-2222-4333-8444-555555555555`;
+            const share = new SecretShare(name, args({ kmsKeyArn: keyArn }));
+            assert.strictEqual((await recorded(SECRET, name)).inputs.kmsKeyId, keyArn);
+            assert.strictEqual(await promiseOf(share.kmsKeyArn), keyArn);
+            assert.strictEqual(
+                isRegistered(KEY, `${name}-key`) || isRegistered(ALIAS, `${name}-alias`),
+                false,
+            );
+        });
+
+        it("creates every child with the component's provider, in that provider's account", async () => {
+            const name = uniqueName("share-provider");
+            const provider = new aws.Provider(`${name}-db`, {
+                region: "us-east-1",
+                assumeRoles: [{ roleArn: `arn:aws:iam::${OTHER_ACCOUNT_ID}:role/deployer` }],
+            });
+            const share = new SecretShare(name, args({ accountId: OTHER_ACCOUNT_ID }), { provider });
+            const ref = await providerRef(provider);
+            const children = [
+                await recorded(KEY, `${name}-key`),
+                await recorded(ALIAS, `${name}-alias`),
+                await recorded(SECRET, name),
+                await recorded(VERSION, `${name}-version`),
+                await recorded(POLICY, `${name}-policy`),
+            ];
+            for (const child of children) {
+                assert.strictEqual(child.provider, ref, `${child.type} ${child.name}`);
+                assert.strictEqual(child.accountId, OTHER_ACCOUNT_ID, `${child.type} ${child.name}`);
+            }
+            assert.match(
+                await promiseOf(share.secretArn),
+                new RegExp(`^arn:aws:secretsmanager:us-east-1:${OTHER_ACCOUNT_ID}:`),
+            );
+        });
+
+        it("lets two instances live in one program without colliding", async () => {
+            const [a, b] = [uniqueName("share-twin"), uniqueName("share-twin")];
+            const shares = [new SecretShare(a, args()), new SecretShare(b, args())];
+            const secretArns = await Promise.all(shares.map((s) => promiseOf(s.secretArn)));
+            const keyArns = await Promise.all(shares.map((s) => promiseOf(s.kmsKeyArn)));
+            assert.notStrictEqual(secretArns[0], secretArns[1]);
+            assert.notStrictEqual(keyArns[0], keyArns[1]);
+            const aliases = await Promise.all([recorded(ALIAS, `${a}-alias`), recorded(ALIAS, `${b}-alias`)]);
+            assert.notStrictEqual(aliases[0].state.name, aliases[1].state.name);
+            for (const name of [a, b]) {
+                // `recorded` fails if a type/name pair was registered twice.
+                await recorded(POLICY, `${name}-policy`);
+                await recorded(VERSION, `${name}-version`);
+            }
+            const urns = await Promise.all(
+                shares.flatMap((s) => [s.urn, s.secret.urn, s.secretVersion.urn]).map(promiseOf),
+            );
+            assert.strictEqual(new Set(urns).size, urns.length);
+        });
+
+        it("fails with a ResourceError naming the bad argument, without the secret value", () => {
+            const name = uniqueName("share-bad");
+            assert.throws(
+                () => new SecretShare(name, args({ readers: [LOCAL_READER, "*"] })),
+                (err: unknown) =>
+                    err instanceof pulumi.ResourceError &&
+                    err.message.startsWith(`${name}: readers[1]: `) &&
+                    !err.message.includes(VALUE),
+            );
+        });
+
+        it("never shares with a reader output that resolves to a wildcard", async () => {
+            const name = uniqueName("share-late");
+            const share = new SecretShare(name, args({ readers: [LOCAL_READER, pulumi.output("*")] }));
+            await promiseOf(share.urn);
+            assert.ok(await neverRecorded(KEY, `${name}-key`));
+            assert.strictEqual(isRegistered(POLICY, `${name}-policy`), false);
+        });
+    });
+});
+
+function isRegistered(type: string, name: string): boolean {
+    return cloud.find(type, name).length > 0;
+}
