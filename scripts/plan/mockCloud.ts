@@ -15,6 +15,8 @@ export interface RecordedResource {
     /** The physical id the mock assigned (undefined for components). */
     readonly id?: string;
     readonly inputs: Props;
+    /** Paths of the inputs that arrived as Pulumi secrets (e.g. `secretString`). */
+    readonly secretInputs: string[];
     /** The state the mock answered with (ids, ARNs, computed values). */
     readonly state: Props;
     /** Account the resource lives in (the provider's account). */
@@ -91,17 +93,20 @@ export class MockCloud implements pulumi.runtime.Mocks {
             accountId = providerAccount(args.inputs) ?? accountId;
             this.providerAccounts.set(id, accountId);
         }
-        const full = { ...args.inputs, ...state };
+        const secretInputs: string[] = [];
+        const inputs = unwrapSecrets(args.inputs, "", secretInputs) as Props;
         this.resources.push({
             type: args.type,
             name: args.name,
             ...(id !== undefined ? { id } : {}),
-            inputs: args.inputs,
-            state: full,
+            inputs,
+            secretInputs,
+            state: { ...inputs, ...state },
             accountId,
             ...(args.provider ? { provider: args.provider } : {}),
         });
-        return { id, state: full };
+        // Inputs go back as they came (secrets stay secrets in the outputs).
+        return { id, state: { ...args.inputs, ...state } };
     }
 
     call(args: pulumi.runtime.MockCallArgs): Props {
@@ -245,10 +250,28 @@ export class MockCloud implements pulumi.runtime.Mocks {
                 return { id: physical, state: { arn: `arn:aws:logs:${region}:${accountId}:log-group:${physical}` } };
             default: {
                 const service = args.type.split(":")[1]?.split("/")[0] ?? "mock";
-                return { id: `${args.name}-${hash(seed).slice(0, 8)}`, state: { arn: `arn:aws:${service}:${region}:${accountId}:${args.name}` } };
+                return { id: physical, state: { name: physical, arn: `arn:aws:${service}:${region}:${accountId}:${physical}` } };
             }
         }
     }
+}
+
+/** Replaces the engine's secret wrappers by their values, noting where they were. */
+function unwrapSecrets(value: unknown, path: string, found: string[]): unknown {
+    if (Array.isArray(value)) {
+        return value.map((item, i) => unwrapSecrets(item, `${path}[${i}]`, found));
+    }
+    if (value !== null && typeof value === "object" && value.constructor === Object) {
+        const record = value as Props;
+        if (record[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig) {
+            found.push(path);
+            return unwrapSecrets(record.value, path, []);
+        }
+        return Object.fromEntries(
+            Object.entries(record).map(([k, v]) => [k, unwrapSecrets(v, path ? `${path}.${k}` : k, found)]),
+        );
+    }
+    return value;
 }
 
 function providerAccount(inputs: Props): string | undefined {

@@ -125,6 +125,20 @@ export function renderChecks(checks: readonly Check[]): string {
     return checks.map((c) => `${c.ok ? "✓" : "✗"} ${c.name}${c.ok ? "" : `\n    ${c.detail}`}`).join("\n");
 }
 
+/** A copy of `inputs` with every value that reached the engine as a Pulumi secret replaced. */
+export function withoutSecretInputs(inputs: Record<string, unknown>, paths: readonly string[]): Record<string, unknown> {
+    const copy = structuredClone(inputs);
+    for (const path of paths) {
+        const keys = path.split(/\.|\[(\d+)\]/).filter((k) => k !== undefined && k !== "");
+        let node: Record<string, unknown> = copy;
+        keys.slice(0, -1).forEach((k) => (node = (node?.[k] ?? {}) as Record<string, unknown>));
+        if (node && keys.length) {
+            node[keys[keys.length - 1]] = REDACTED;
+        }
+    }
+    return copy;
+}
+
 /** plan.json: `{ stacks: { <stack>: { resources: [{type, name, inputs}], exports } }, checks }`, redacted. */
 export function planJson(plan: Plan, checks: readonly Check[]): string {
     const stacks = [plan.database, ...plan.consumers];
@@ -142,7 +156,7 @@ export function planJson(plan: Plan, checks: readonly Check[]): string {
                         name: r.name,
                         ...(r.parent ? { parent: r.parent } : {}),
                         accountId: r.accountId,
-                        inputs: redact(r.inputs, secrets),
+                        inputs: redact(withoutSecretInputs(r.inputs, r.secretInputs), secrets),
                     })),
                     exports: redact(s.exports, secrets),
                 },

@@ -29,8 +29,13 @@ export function readStackFile(file: string): StackFile {
     } catch (err) {
         throw new StackFileError(`${file}: ${(err as Error).message}`);
     }
+    return stackFromConfig(match[1], raw, file);
+}
+
+/** A stack from config already in memory (tests and benchmarks build variants this way). */
+export function stackFromConfig(stack: string, raw: Record<string, unknown>, file = `Pulumi.${stack}.yaml`): StackFile {
     try {
-        return { stack: match[1], file, raw, config: parseStackConfig(raw) };
+        return { stack, file, raw, config: parseStackConfig(raw) };
     } catch (err) {
         if (err instanceof InvalidValueError) {
             throw new StackFileError(`${file}: Invalid stack configuration: ${err.message}`);
