@@ -11,30 +11,57 @@ const STEP_TEXT: Record<Step, string> = {
     query: "querying the database failed",
 };
 
+// Plain Error objects with extra fields, made by functions: Pulumi's closure serializer rewrites a class
+// that extends Error into a function calling `Error.call(this, message)`, which would lose the message.
+
 /** A failed call: `step` names what failed; the message never contains a secret. */
-export class FetchRowsError extends Error {
+export interface FetchRowsError extends Error {
+    readonly name: "FetchRowsError";
     readonly step: Step;
     readonly code?: string;
     readonly errno?: number;
+}
 
-    constructor(step: Step, detail: string, code?: string, errno?: number) {
-        super(`fetch-rows: ${STEP_TEXT[step]} (step "${step}"): ${detail}`);
-        this.name = "FetchRowsError";
-        this.step = step;
-        if (code !== undefined) this.code = code;
-        if (errno !== undefined) this.errno = errno;
-    }
+export function fetchRowsError(step: Step, detail: string, code?: string, errno?: number): FetchRowsError {
+    const error = new Error(`fetch-rows: ${STEP_TEXT[step]} (step "${step}"): ${detail}`) as Error & {
+        step?: Step;
+        code?: string;
+        errno?: number;
+    };
+    error.name = "FetchRowsError";
+    error.step = step;
+    if (code !== undefined) error.code = code;
+    if (errno !== undefined) error.errno = errno;
+    return error as FetchRowsError;
+}
+
+export function isFetchRowsError(value: unknown): value is FetchRowsError {
+    return (
+        value instanceof Error &&
+        value.name === "FetchRowsError" &&
+        typeof (value as FetchRowsError).step === "string"
+    );
 }
 
 /** A setting (environment variable) that is missing or malformed. */
-export class SettingsError extends Error {
+export interface SettingsError extends Error {
+    readonly name: "SettingsError";
     readonly variable: string;
+}
 
-    constructor(variable: string, problem: string) {
-        super(`fetch-rows: setting ${variable} ${problem}`);
-        this.name = "SettingsError";
-        this.variable = variable;
-    }
+export function settingsError(variable: string, problem: string): SettingsError {
+    const error = new Error(`fetch-rows: setting ${variable} ${problem}`) as Error & { variable?: string };
+    error.name = "SettingsError";
+    error.variable = variable;
+    return error as SettingsError;
+}
+
+export function isSettingsError(value: unknown): value is SettingsError {
+    return (
+        value instanceof Error &&
+        value.name === "SettingsError" &&
+        typeof (value as SettingsError).variable === "string"
+    );
 }
 
 /** Replaces every occurrence of each secret (and any 4+ character one) in `text` with "[redacted]". */
@@ -60,7 +87,7 @@ export function stepError(
     error: unknown,
     secrets: ReadonlyArray<string | undefined>,
 ): FetchRowsError {
-    if (error instanceof FetchRowsError) return error;
+    if (isFetchRowsError(error)) return error;
     const e = (typeof error === "object" && error !== null ? error : { message: String(error) }) as ErrorLike;
     const code =
         typeof e.code === "string"
@@ -73,7 +100,7 @@ export function stepError(
     const errno = typeof e.errno === "number" ? e.errno : undefined;
     const message = typeof e.message === "string" && e.message !== "" ? e.message : "no details";
     const detail = code && !message.includes(code) ? `${message} (${code})` : message;
-    return new FetchRowsError(step, redact(detail, secrets), code, errno);
+    return fetchRowsError(step, redact(detail, secrets), code, errno);
 }
 
 /** Writes exactly one JSON line for a failed call. */

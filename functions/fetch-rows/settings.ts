@@ -14,7 +14,7 @@
 // DB_CONNECT_TIMEOUT_MS   no        3000          connect (TCP + handshake) timeout, 100..60000
 // DB_QUERY_TIMEOUT_MS     no        5000          per-query timeout, 100..300000
 // The AWS SDK reads its own variables (AWS_REGION, credentials, AWS_ENDPOINT_URL_STS, ...) itself.
-import { SettingsError } from "./errors";
+import { settingsError } from "./errors";
 
 export type TlsMode = "rds" | "off";
 
@@ -52,8 +52,8 @@ function raw(env: Env, name: string): string | undefined {
 
 function required(env: Env, name: string, pattern: RegExp, what: string): string {
     const value = raw(env, name);
-    if (value === undefined) throw new SettingsError(name, `is missing (expected ${what})`);
-    if (!pattern.test(value)) throw new SettingsError(name, `is malformed (expected ${what})`);
+    if (value === undefined) throw settingsError(name, `is missing (expected ${what})`);
+    if (!pattern.test(value)) throw settingsError(name, `is malformed (expected ${what})`);
     return value;
 }
 
@@ -61,10 +61,7 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
     const value = raw(env, name);
     if (value === undefined) return fallback;
     if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-        throw new SettingsError(
-            name,
-            `must be an integer from ${min} to ${max}, got "${value.slice(0, 40)}"`,
-        );
+        throw settingsError(name, `must be an integer from ${min} to ${max}, got "${value.slice(0, 40)}"`);
     }
     return Number(value);
 }
@@ -74,7 +71,7 @@ export function readSettings(env: Env): Settings {
     const roleArn = required(env, "DB_ACCESS_ROLE_ARN", ROLE_ARN, "an IAM role ARN");
     const externalIdRaw = raw(env, "DB_ACCESS_EXTERNAL_ID");
     if (externalIdRaw !== undefined && !EXTERNAL_ID.test(externalIdRaw)) {
-        throw new SettingsError("DB_ACCESS_EXTERNAL_ID", "is malformed (2-1224 characters of [\\w+=,.@:/-])");
+        throw settingsError("DB_ACCESS_EXTERNAL_ID", "is malformed (2-1224 characters of [\\w+=,.@:/-])");
     }
     const secretArn = required(env, "DB_SECRET_ARN", SECRET_ARN, "a Secrets Manager secret ARN");
     const host = required(env, "DB_HOST", HOST, "a host name or IP address");
@@ -87,13 +84,13 @@ export function readSettings(env: Env): Settings {
     );
     const tlsRaw = raw(env, "DB_TLS") ?? "rds";
     if (tlsRaw !== "rds" && tlsRaw !== "off") {
-        throw new SettingsError("DB_TLS", `must be "rds" or "off", got "${tlsRaw.slice(0, 40)}"`);
+        throw settingsError("DB_TLS", `must be "rds" or "off", got "${tlsRaw.slice(0, 40)}"`);
     }
     const tablesRaw = raw(env, "ALLOWED_TABLES") ?? "vegetables";
     const allowedTables = tablesRaw.split(",").map((t) => t.trim());
     for (const table of allowedTables) {
         if (!IDENTIFIER.test(table)) {
-            throw new SettingsError(
+            throw settingsError(
                 "ALLOWED_TABLES",
                 `must be comma-separated table names of [A-Za-z0-9_$], got "${table.slice(0, 64)}"`,
             );

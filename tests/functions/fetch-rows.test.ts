@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { createServer, Server, Socket } from "node:net";
-import { createHandler, FetchRowsError, Handler, SettingsError } from "../../functions/fetch-rows";
+import {
+    createHandler,
+    FetchRowsError,
+    Handler,
+    isFetchRowsError,
+    isSettingsError,
+} from "../../functions/fetch-rows";
 import { readSettings } from "../../functions/fetch-rows/settings";
 import { AwsStandIns, startAwsStandIns } from "../support/awsStandIns";
 import {
@@ -29,7 +35,7 @@ async function expectFailure(promise: Promise<unknown>, step: string): Promise<F
     try {
         await promise;
     } catch (error) {
-        assert.ok(error instanceof FetchRowsError, `expected a FetchRowsError, got ${String(error)}`);
+        assert.ok(isFetchRowsError(error), `expected a FetchRowsError, got ${String(error)}`);
         captured.push(error.message, String(error.stack));
         assert.equal(error.step, step, error.message);
         assert.match(error.message, new RegExp(`step "${step}"`));
@@ -449,9 +455,7 @@ describe("fetch-rows settings", () => {
             assert.throws(
                 () => createHandler({ ...valid, ...override }),
                 (error: unknown) =>
-                    error instanceof SettingsError &&
-                    error.variable === variable &&
-                    error.message.includes(variable),
+                    isSettingsError(error) && error.variable === variable && error.message.includes(variable),
             );
         });
     }
