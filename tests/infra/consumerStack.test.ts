@@ -1,0 +1,215 @@
+import * as assert from "assert";
+import { DATABASE_EXPORT_NAMES } from "../../infra/stacks/contract";
+import { evaluate } from "../../scripts/plan/policyEval";
+import { Plan, planStack, StackPlan } from "../../scripts/plan/run";
+import { stackFromConfig } from "../../scripts/plan/stackFiles";
+import { all, only, planPair, policy, shippedConfig } from "../support/stacks";
+
+const CONSUMER_ACCOUNT = "222222225884";
+const DB_ACCOUNT = "111111112974";
+const DATABASE_STACK = "organization/cross-account-rds/dev";
+
+describe("consumer stack (Pulumi.engineering.yaml under mocks, fed the database stack's exports)", function () {
+    let pair: Plan;
+    let plan: StackPlan;
+
+    before(async () => {
+        pair = await planPair();
+        plan = pair.consumers[0];
+    });
+
+    it("reads the database stack by StackReference and requires every contract output", () => {
+        const ref = only(plan, "pulumi:pulumi:StackReference");
+        assert.strictEqual(ref.inputs.name, DATABASE_STACK);
+        for (const name of DATABASE_EXPORT_NAMES) {
+            assert.ok(name in pair.database.exports, `the database stack exports ${name}`);
+        }
+    });
+
+    it("builds an isolated VPC without NAT and with STS and Secrets Manager endpoints, private DNS on", () => {
+        const vpc = only(plan, "awsx:ec2:Vpc");
+        assert.strictEqual(vpc.inputs.cidrBlock, "10.20.0.0/16");
+        assert.deepStrictEqual(
+            vpc.inputs.subnetSpecs.map((s: { type: string }) => s.type),
+            ["Isolated"],
+        );
+        assert.strictEqual(vpc.inputs.natGateways.strategy, "None");
+        const endpoints = all(plan, "aws:ec2/vpcEndpoint:VpcEndpoint");
+        assert.deepStrictEqual(endpoints.map((e) => e.inputs.serviceName).sort(), [
+            "com.amazonaws.us-east-1.secretsmanager",
+            "com.amazonaws.us-east-1.sts",
+        ]);
+        for (const endpoint of endpoints) {
+            assert.strictEqual(endpoint.inputs.vpcEndpointType, "Interface");
+            assert.strictEqual(endpoint.inputs.privateDnsEnabled, true);
+            assert.deepStrictEqual(endpoint.inputs.subnetIds, vpc.state.isolatedSubnetIds);
+        }
+    });
+
+    it("opens 443 on the endpoints only to the function's security group", () => {
+        const fnSg = only(plan, "aws:ec2/securityGroup:SecurityGroup", "fetch-rows").id;
+        const endpointSg = only(plan, "aws:ec2/securityGroup:SecurityGroup", "consumer-endpoints").id;
+        const ingress = all(plan, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
+        assert.deepStrictEqual(
+            ingress.map((r) => [r.inputs.securityGroupId, r.inputs.fromPort, r.inputs.toPort, r.inputs.referencedSecurityGroupId]),
+            [[endpointSg, 443, 443, fnSg]],
+        );
+    });
+
+    it("lets the function out on 3306 to the database CIDR and 443 to the endpoints only", () => {
+        const fnSg = only(plan, "aws:ec2/securityGroup:SecurityGroup", "fetch-rows").id;
+        const endpointSg = only(plan, "aws:ec2/securityGroup:SecurityGroup", "consumer-endpoints").id;
+        const egress = all(plan, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule");
+        assert.deepStrictEqual(
+            egress.map((r) => [r.inputs.securityGroupId, r.inputs.fromPort, r.inputs.cidrIpv4 ?? r.inputs.referencedSecurityGroupId]),
+            [
+                [fnSg, 3306, "10.10.0.0/16"],
+                [fnSg, 443, endpointSg],
+            ],
+        );
+    });
+
+    it("accepts the peering through a provider that assumes the database stack's peering-accepter role", () => {
+        const provider = only(plan, "pulumi:providers:aws", "database-account");
+        const accepterRole = (pair.database.exports.peeringAccepterRoleArns as Record<string, string>).engineering;
+        assert.strictEqual(JSON.parse(provider.inputs.assumeRoles)[0].roleArn, accepterRole);
+        assert.deepStrictEqual(JSON.parse(provider.inputs.allowedAccountIds), [DB_ACCOUNT]);
+        assert.strictEqual(provider.accountId, DB_ACCOUNT);
+        const accepter = only(plan, "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter");
+        assert.strictEqual(accepter.accountId, DB_ACCOUNT);
+        const peering = only(plan, "aws:ec2/vpcPeeringConnection:VpcPeeringConnection");
+        assert.strictEqual(peering.accountId, CONSUMER_ACCOUNT);
+        assert.strictEqual(peering.inputs.peerVpcId, pair.database.exports.vpcId);
+        assert.strictEqual(peering.inputs.peerOwnerId, DB_ACCOUNT);
+    });
+
+    it("routes both ways over the peering for every route table of both VPCs", () => {
+        const peeringId = only(plan, "aws:ec2/vpcPeeringConnection:VpcPeeringConnection").id;
+        const routes = all(plan, "aws:ec2/route:Route").map((r) => [
+            r.accountId,
+            r.inputs.routeTableId,
+            r.inputs.destinationCidrBlock,
+            r.inputs.vpcPeeringConnectionId,
+        ]);
+        const own = only(plan, "awsx:ec2:Vpc").state.routeTables.map((t: { id: string }) => t.id);
+        const theirs = pair.database.exports.routeTableIds as string[];
+        assert.deepStrictEqual(routes.sort(), [
+            ...theirs.map((t) => [DB_ACCOUNT, t, "10.20.0.0/16", peeringId]),
+            ...own.map((t: string) => [CONSUMER_ACCOUNT, t, "10.10.0.0/16", peeringId]),
+        ].sort());
+    });
+
+    it("names the function's role as the database stack trusts it and lets it assume only the data-access role", () => {
+        const role = only(plan, "aws:iam/role:Role", "fetch-rows");
+        assert.strictEqual(role.inputs.name, "cross-account-rds-engineering-fetch-rows");
+        const trust = policy(role.inputs.assumeRolePolicy);
+        assert.deepStrictEqual(trust.Statement[0].Principal, { Service: "lambda.amazonaws.com" });
+        const inline = policy(only(plan, "aws:iam/rolePolicy:RolePolicy", "fetch-rows").inputs.policy);
+        const dataAccess = (pair.database.exports.dataAccessRoleArns as Record<string, string>).engineering;
+        const assume = inline.Statement.filter((s) => [s.Action].flat().includes("sts:AssumeRole"));
+        assert.deepStrictEqual(assume.map((s) => s.Resource), [dataAccess]);
+        const request = { principalArn: role.state.arn, action: "sts:AssumeRole" };
+        assert.ok(evaluate(inline, { ...request, resource: dataAccess }));
+        assert.ok(!evaluate(inline, { ...request, resource: `arn:aws:iam::${DB_ACCOUNT}:role/admin` }));
+        const logGroup = only(plan, "aws:cloudwatch/logGroup:LogGroup");
+        const logs = inline.Statement.find((s) => [s.Action].flat().includes("logs:PutLogEvents"));
+        assert.deepStrictEqual(logs?.Resource, [logGroup.state.arn, `${logGroup.state.arn}:log-stream:*`]);
+        const actions = inline.Statement.flatMap((s) => [s.Action].flat());
+        assert.ok(!actions.some((a) => a?.startsWith("secretsmanager:") || a?.startsWith("kms:")));
+    });
+
+    it("deploys the function inline with an explicit role, Node.js 22, VPC config, logs and the DESIGN §5 settings", () => {
+        const fn = only(plan, "aws:lambda/function:Function");
+        const exports = pair.database.exports;
+        assert.strictEqual(fn.inputs.role, only(plan, "aws:iam/role:Role", "fetch-rows").state.arn);
+        assert.strictEqual(fn.inputs.runtime, "nodejs22.x");
+        assert.strictEqual(fn.inputs.timeout, 15);
+        assert.strictEqual(fn.inputs.memorySize, 256);
+        assert.deepStrictEqual(fn.inputs.vpcConfig.subnetIds, only(plan, "awsx:ec2:Vpc").state.isolatedSubnetIds);
+        assert.deepStrictEqual(fn.inputs.vpcConfig.securityGroupIds, [
+            only(plan, "aws:ec2/securityGroup:SecurityGroup", "fetch-rows").id,
+        ]);
+        assert.deepStrictEqual(fn.inputs.environment.variables, {
+            DB_ACCESS_ROLE_ARN: (exports.dataAccessRoleArns as Record<string, string>).engineering,
+            DB_SECRET_ARN: exports.readerSecretArn,
+            DB_HOST: exports.dbHost,
+            DB_PORT: "3306",
+            DB_NAME: "fruits_veggies",
+            DB_TLS: "rds",
+            ALLOWED_TABLES: "vegetables",
+            MAX_ROWS: "1000",
+        });
+        const logGroup = only(plan, "aws:cloudwatch/logGroup:LogGroup");
+        assert.strictEqual(logGroup.inputs.name, `/aws/lambda/${fn.inputs.name}`);
+        assert.strictEqual(logGroup.inputs.retentionInDays, 30);
+    });
+
+    it("packs neither @aws-sdk/* nor @pulumi/* into the function archive", async () => {
+        const fn = only(plan, "aws:lambda/function:Function");
+        const files = Object.keys(await fn.inputs.code.assets);
+        assert.ok(files.includes("__index.js"));
+        assert.ok(files.includes("node_modules/mysql2"));
+        assert.deepStrictEqual(
+            files.filter((f) => f.startsWith("node_modules/@aws-sdk") || f.startsWith("node_modules/@pulumi")),
+            [],
+        );
+    });
+
+    it("exports the function, the VPC and the peering", () => {
+        const fn = only(plan, "aws:lambda/function:Function");
+        assert.deepStrictEqual(plan.exports, {
+            functionName: fn.state.name,
+            functionArn: fn.state.arn,
+            vpcId: only(plan, "awsx:ec2:Vpc").state.vpcId,
+            peeringConnectionId: only(plan, "aws:ec2/vpcPeeringConnection:VpcPeeringConnection").id,
+        });
+    });
+
+    it("passes the external id to the function when configured", async () => {
+        const database = shippedConfig("dev");
+        (database["cross-account-rds:consumers"] as Array<Record<string, unknown>>)[0].externalId = "veggies-42";
+        const consumer = { ...shippedConfig("engineering"), "cross-account-rds:externalId": "veggies-42" };
+        const withId = (await planPair(database, [consumer])).consumers[0];
+        const fn = only(withId, "aws:lambda/function:Function");
+        assert.strictEqual(fn.inputs.environment.variables.DB_ACCESS_EXTERNAL_ID, "veggies-42");
+    });
+
+    describe("refuses to build against a database stack it cannot use, naming what to do", () => {
+        const consumerWith = (stacks: Record<string, Record<string, unknown>>, patch: Record<string, unknown> = {}) =>
+            planStack(stackFromConfig("engineering", { ...shippedConfig("engineering"), ...patch }), stacks);
+
+        it("a database stack that was never deployed", async () => {
+            await assert.rejects(consumerWith({}), (err: Error) => {
+                assert.match(err.message, /cannot read stack organization\/cross-account-rds\/dev/);
+                assert.match(err.message, /Deploy the database stack first: `pulumi up --stack organization\/cross-account-rds\/dev`/);
+                return true;
+            });
+        });
+
+        it("a database stack missing an output of the contract", async () => {
+            const { readerSecretArn: _dropped, ...partial } = pair.database.exports;
+            await assert.rejects(consumerWith({ [DATABASE_STACK]: partial }), /has no output "readerSecretArn".*Deploy the database stack first/s);
+        });
+
+        it("a database stack that does not admit this consumer", async () => {
+            await assert.rejects(
+                consumerWith({ [DATABASE_STACK]: pair.database.exports }, { "cross-account-rds:consumerName": "marketing" }),
+                /does not admit consumer "marketing" \(it admits: engineering\)/,
+            );
+        });
+
+        it("a VPC CIDR overlapping the database VPC", async () => {
+            await assert.rejects(
+                consumerWith({ [DATABASE_STACK]: pair.database.exports }, { "cross-account-rds:vpcCidr": "10.10.0.0/16" }),
+                /cross-account-rds:vpcCidr: 10\.10\.0\.0\/16 overlaps the database VPC 10\.10\.0\.0\/16/,
+            );
+        });
+
+        it("a region other than the database stack's", async () => {
+            await assert.rejects(
+                consumerWith({ [DATABASE_STACK]: pair.database.exports }, { "aws:region": "eu-west-1" }),
+                /aws:region: eu-west-1 differs from the database stack's region us-east-1/,
+            );
+        });
+    });
+});
