@@ -7,7 +7,7 @@ import {
     requirePrincipalArn,
     requireRegion,
 } from "../lib/validate";
-import { policyDocument, rootArn, toPolicyJson } from "../lib/policy";
+import { oneOrMany, policyDocument, rootArn, toPolicyJson } from "../lib/policy";
 
 export interface SecretShareArgs {
     /** The secret value; wrapped with `pulumi.secret()` whether or not it already is (required). */
@@ -72,7 +72,7 @@ export function keyPolicy(args: KeyPolicyArgs): aws.iam.PolicyDocument {
         {
             Sid: "AllowReadersToDecryptViaSecretsManager",
             Effect: "Allow",
-            Principal: { AWS: [...args.readers] },
+            Principal: { AWS: oneOrMany(args.readers) },
             Action: [...READER_KEY_ACTIONS],
             Resource: "*",
             Condition: { StringEquals: { "kms:ViaService": viaSecretsManager(args.region) } },
@@ -86,7 +86,7 @@ export function secretResourcePolicy(args: SecretResourcePolicyArgs): aws.iam.Po
         {
             Sid: "AllowReaders",
             Effect: "Allow",
-            Principal: { AWS: [...args.readers] },
+            Principal: { AWS: oneOrMany(args.readers) },
             Action: [...READER_SECRET_ACTIONS],
             Resource: args.secretArn,
         },

@@ -49,6 +49,11 @@ export function asList<T>(value: T | readonly T[] | undefined): T[] {
     return Array.isArray(value) ? [...(value as readonly T[])] : [value as T];
 }
 
+/** A single value as itself, several as a list: the form AWS stores, so plans and drift checks compare equal. */
+export function oneOrMany<T>(values: readonly T[]): T | T[] {
+    return values.length === 1 ? values[0] : [...values];
+}
+
 export function rootArn(accountId: string, partition = "aws"): string {
     return `arn:${partition}:iam::${accountId}:root`;
 }

@@ -41,13 +41,6 @@ export function parsedPolicy(resource: RecordedResource, field = "policy"): Poli
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type PolicyDocumentJson = { Version: string; Statement: Array<Record<string, any>> };
 
-/** Pulumi's marker for a secret value in serialized resource inputs. */
-export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-
-export function isSecretInput(value: unknown): boolean {
-    return typeof value === "object" && value !== null && SECRET_SIG in value;
-}
-
 let counter = 0;
 /** A resource name unused by any other test: all test files share one mock program. */
 export function uniqueName(base: string): string {
