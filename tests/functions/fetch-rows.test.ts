@@ -3,6 +3,7 @@ import { createServer, Server, Socket } from "node:net";
 import {
     createHandler,
     FetchRowsError,
+    handler as defaultHandler,
     Handler,
     isFetchRowsError,
     isSettingsError,
@@ -178,6 +179,32 @@ describe("fetch-rows function against MariaDB @mariadb", function () {
             await admin.end();
         }
         assert.equal((await handler({})).rowCount, SEED_ROWS.length);
+    });
+
+    it("reads the secret again once SECRET_TTL_SECONDS has passed (0 = every call), without a new AssumeRole", async () => {
+        const [handler] = await freshHandler("rdrttl", { SECRET_TTL_SECONDS: "0" });
+        for (let i = 0; i < 3; i++) await handler({});
+        assert.equal(standIns.calls.GetSecretValue, 3);
+        assert.equal(standIns.calls.AssumeRole, 1);
+        assert.equal(await connectionsOf(server, "rdrttl"), 1, "an unchanged secret keeps the pool");
+    });
+
+    it("exports a default handler that builds itself from process.env on first use", async () => {
+        await freshHandler("rdrdefault");
+        const env = functionEnv(server);
+        const saved = Object.keys(env).map((name) => [name, process.env[name]] as const);
+        Object.assign(process.env, env);
+        try {
+            const first = await defaultHandler({ limit: 1 });
+            assert.deepEqual(first.rows, SEED_ROWS.slice(0, 1));
+            await defaultHandler({});
+            assert.equal(standIns.calls.AssumeRole, 1);
+        } finally {
+            for (const [name, value] of saved) {
+                if (value === undefined) delete process.env[name];
+                else process.env[name] = value;
+            }
+        }
     });
 
     it("after the reader's password is rotated (database and secret), reconnects with one secret refetch", async () => {
