@@ -124,7 +124,14 @@ const CONSUMER_KEYS = [
     "logRetentionDays",
     "externalId",
 ];
-const CONSUMER_ENTRY_KEYS = ["name", "accountId", "vpcCidr", "functionRoleName", "deployerPrincipalArns", "externalId"];
+const CONSUMER_ENTRY_KEYS = [
+    "name",
+    "accountId",
+    "vpcCidr",
+    "functionRoleName",
+    "deployerPrincipalArns",
+    "externalId",
+];
 
 const NAME = /^[a-z][a-z0-9-]{0,30}$/;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]{0,63}$/;
@@ -150,7 +157,10 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
     const common: CommonConfig = {
         region: requireRegion("aws:region", reader.get("aws:region")),
         accountId: reader.allowedAccountId(),
-        vpcCidr: requireCidr(`${PROJECT}:vpcCidr`, reader.project("vpcCidr"), { minPrefix: 16, maxPrefix: 24 }).text,
+        vpcCidr: requireCidr(`${PROJECT}:vpcCidr`, reader.project("vpcCidr"), {
+            minPrefix: 16,
+            maxPrefix: 24,
+        }).text,
         availabilityZoneCount: reader.integer("availabilityZoneCount", 2, 2, 6),
     };
     return stackRole === "database" ? parseDatabase(reader, common) : parseConsumer(reader, common);
@@ -182,7 +192,9 @@ function parseConsumers(reader: ConfigReader, common: CommonConfig): ConsumerSpe
     if (!Array.isArray(list) || list.length === 0) {
         throw new InvalidValueError(key, `${describe(list)} must be a non-empty list of consumer accounts`);
     }
-    const seenCidrs = [{ key: `${PROJECT}:vpcCidr`, cidr: requireCidr(`${PROJECT}:vpcCidr`, common.vpcCidr) }];
+    const seenCidrs = [
+        { key: `${PROJECT}:vpcCidr`, cidr: requireCidr(`${PROJECT}:vpcCidr`, common.vpcCidr) },
+    ];
     const seenNames = new Set<string>();
     return list.map((entry: unknown, index) => {
         const at = `${key}[${index}]`;
@@ -192,7 +204,10 @@ function parseConsumers(reader: ConfigReader, common: CommonConfig): ConsumerSpe
         const item = entry as Record<string, unknown>;
         for (const field of Object.keys(item)) {
             if (!CONSUMER_ENTRY_KEYS.includes(field)) {
-                throw new InvalidValueError(`${at}.${field}`, `unknown key; expected one of ${CONSUMER_ENTRY_KEYS.join(", ")}`);
+                throw new InvalidValueError(
+                    `${at}.${field}`,
+                    `unknown key; expected one of ${CONSUMER_ENTRY_KEYS.join(", ")}`,
+                );
             }
         }
         const name = item.name;
@@ -241,7 +256,10 @@ function parseConsumers(reader: ConfigReader, common: CommonConfig): ConsumerSpe
 function parseConsumer(reader: ConfigReader, common: CommonConfig): ConsumerStackConfig {
     const consumerName = reader.project("consumerName");
     if (typeof consumerName !== "string" || !NAME.test(consumerName)) {
-        throw new InvalidValueError(`${PROJECT}:consumerName`, `${describe(consumerName)} must match ${NAME.source}`);
+        throw new InvalidValueError(
+            `${PROJECT}:consumerName`,
+            `${describe(consumerName)} must match ${NAME.source}`,
+        );
     }
     const databaseStack = reader.project("databaseStack");
     if (typeof databaseStack !== "string" || !STACK_NAME.test(databaseStack)) {
@@ -253,11 +271,17 @@ function parseConsumer(reader: ConfigReader, common: CommonConfig): ConsumerStac
     const maxRows = reader.integer("maxRows", 1000, 1, 100000);
     const allowedTables = reader.json("allowedTables") ?? ["vegetables"];
     if (!Array.isArray(allowedTables) || allowedTables.length === 0) {
-        throw new InvalidValueError(`${PROJECT}:allowedTables`, `${describe(allowedTables)} must be a non-empty list`);
+        throw new InvalidValueError(
+            `${PROJECT}:allowedTables`,
+            `${describe(allowedTables)} must be a non-empty list`,
+        );
     }
     allowedTables.forEach((table, i) => {
         if (typeof table !== "string" || !IDENTIFIER.test(table)) {
-            throw new InvalidValueError(`${PROJECT}:allowedTables[${i}]`, `${describe(table)} is not a table name`);
+            throw new InvalidValueError(
+                `${PROJECT}:allowedTables[${i}]`,
+                `${describe(table)} is not a table name`,
+            );
         }
     });
     return {
@@ -285,7 +309,10 @@ function optionalExternalId(key: string, value: unknown): { externalId?: string 
         return {};
     }
     if (typeof value !== "string" || !EXTERNAL_ID.test(value)) {
-        throw new InvalidValueError(key, `${describe(value)} is not a valid external id (2-1224 of [\\w+=,.@:/-])`);
+        throw new InvalidValueError(
+            key,
+            `${describe(value)} is not a valid external id (2-1224 of [\\w+=,.@:/-])`,
+        );
     }
     return { externalId: value };
 }
@@ -305,7 +332,10 @@ class ConfigReader {
     refuseUnknownKeys(allowed: readonly string[], stackRole: string): void {
         for (const key of Object.keys(this.raw)) {
             if (key.startsWith(`${PROJECT}:`) && !allowed.includes(key.slice(PROJECT.length + 1))) {
-                throw new InvalidValueError(key, `unknown key for stackRole "${stackRole}"; expected one of ${allowed.join(", ")}`);
+                throw new InvalidValueError(
+                    key,
+                    `unknown key for stackRole "${stackRole}"; expected one of ${allowed.join(", ")}`,
+                );
             }
         }
     }
@@ -314,7 +344,10 @@ class ConfigReader {
         const key = "aws:allowedAccountIds";
         const ids = parseJson(key, this.raw[key]);
         if (!Array.isArray(ids) || ids.length !== 1) {
-            throw new InvalidValueError(key, `${describe(ids)} must list exactly the one account this stack deploys into`);
+            throw new InvalidValueError(
+                key,
+                `${describe(ids)} must list exactly the one account this stack deploys into`,
+            );
         }
         return requireAccountId(`${key}[0]`, ids[0]);
     }
@@ -326,7 +359,10 @@ class ConfigReader {
     string(key: string, fallback: string, pattern: RegExp): string {
         const value = this.project(key) ?? fallback;
         if (typeof value !== "string" || !pattern.test(value)) {
-            throw new InvalidValueError(`${PROJECT}:${key}`, `${describe(value)} must match ${pattern.source}`);
+            throw new InvalidValueError(
+                `${PROJECT}:${key}`,
+                `${describe(value)} must match ${pattern.source}`,
+            );
         }
         return value;
     }
@@ -337,9 +373,13 @@ class ConfigReader {
 
     integer(key: string, fallback: number, min: number, max: number): number {
         const raw = this.project(key);
-        const value = raw === undefined ? fallback : typeof raw === "string" && /^-?\d+$/.test(raw) ? Number(raw) : raw;
+        const value =
+            raw === undefined ? fallback : typeof raw === "string" && /^-?\d+$/.test(raw) ? Number(raw) : raw;
         if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-            throw new InvalidValueError(`${PROJECT}:${key}`, `${describe(raw)} must be a whole number from ${min} to ${max}`);
+            throw new InvalidValueError(
+                `${PROJECT}:${key}`,
+                `${describe(raw)} must be a whole number from ${min} to ${max}`,
+            );
         }
         return value;
     }
@@ -361,7 +401,10 @@ function parseJson(key: string, value: unknown): unknown {
     try {
         return JSON.parse(value);
     } catch {
-        throw new InvalidValueError(key, `${describe(value)} is not valid structured config (YAML list or object)`);
+        throw new InvalidValueError(
+            key,
+            `${describe(value)} is not valid structured config (YAML list or object)`,
+        );
     }
 }
 

@@ -41,12 +41,16 @@ export async function main(argv: string[], options: PlanOptions = {}): Promise<P
     let consumers: StackFile[];
     try {
         database = readStackFile(values["database-stack"]!);
-        consumers = (values["consumer-stack"] ?? [path.join(ROOT, "Pulumi.engineering.yaml")]).map(readStackFile);
+        consumers = (values["consumer-stack"] ?? [path.join(ROOT, "Pulumi.engineering.yaml")]).map(
+            readStackFile,
+        );
         const wrongRole = [database, ...consumers].find(
             (s, i) => s.config.stackRole !== (i === 0 ? "database" : "consumer"),
         );
         if (wrongRole) {
-            throw new StackFileError(`${wrongRole.file}: cross-account-rds:stackRole is "${wrongRole.config.stackRole}" here`);
+            throw new StackFileError(
+                `${wrongRole.file}: cross-account-rds:stackRole is "${wrongRole.config.stackRole}" here`,
+            );
         }
     } catch (err) {
         if (err instanceof StackFileError) {

@@ -61,10 +61,14 @@ export function policyJson(document: aws.iam.PolicyDocument): string {
  * (the Lambda Node.js runtime provides `@aws-sdk/*`). Everything else in `dependencies` is kept.
  */
 export function runtimeProvidedPackages(): string[] {
-    const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8")) as {
+    const manifest = JSON.parse(
+        fs.readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8"),
+    ) as {
         dependencies: Record<string, string>;
     };
-    return Object.keys(manifest.dependencies).filter((name) => name.startsWith("@pulumi/") || name.startsWith("@aws-sdk/"));
+    return Object.keys(manifest.dependencies).filter(
+        (name) => name.startsWith("@pulumi/") || name.startsWith("@aws-sdk/"),
+    );
 }
 
 export interface FunctionLogGroupArgs {

@@ -13,7 +13,8 @@ export class InvalidValueError extends Error {
 }
 
 const ACCOUNT_ID = /^\d{12}$/;
-const IAM_PRINCIPAL_ARN = /^arn:aws[a-z-]*:(iam|sts)::(\d{12}):(root|role\/[\w+=,.@/-]+|user\/[\w+=,.@/-]+|assumed-role\/[\w+=,.@/-]+)$/;
+const IAM_PRINCIPAL_ARN =
+    /^arn:aws[a-z-]*:(iam|sts)::(\d{12}):(root|role\/[\w+=,.@/-]+|user\/[\w+=,.@/-]+|assumed-role\/[\w+=,.@/-]+)$/;
 const IAM_ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
 
@@ -23,7 +24,10 @@ export function isAccountId(value: unknown): value is string {
 
 export function requireAccountId(key: string, value: unknown): string {
     if (!isAccountId(value)) {
-        throw new InvalidValueError(key, `${describe(value)} is not an AWS account id (12 digits, as a string)`);
+        throw new InvalidValueError(
+            key,
+            `${describe(value)} is not an AWS account id (12 digits, as a string)`,
+        );
     }
     return value;
 }
@@ -37,7 +41,10 @@ export function requireRegion(key: string, value: unknown): string {
 
 export function requireRoleName(key: string, value: unknown): string {
     if (typeof value !== "string" || !IAM_ROLE_NAME.test(value)) {
-        throw new InvalidValueError(key, `${describe(value)} is not an IAM role name (1-64 of [A-Za-z0-9+=,.@_-])`);
+        throw new InvalidValueError(
+            key,
+            `${describe(value)} is not an IAM role name (1-64 of [A-Za-z0-9+=,.@_-])`,
+        );
     }
     return value;
 }
@@ -56,7 +63,10 @@ export function requirePrincipalArn(key: string, value: unknown, accountId?: str
         );
     }
     if (accountId !== undefined && account !== accountId) {
-        throw new InvalidValueError(key, `${describe(value)} belongs to account ${account}, expected ${accountId}`);
+        throw new InvalidValueError(
+            key,
+            `${describe(value)} belongs to account ${account}, expected ${accountId}`,
+        );
     }
     return value as string;
 }
@@ -87,7 +97,11 @@ export function parseCidr(text: string): Cidr | undefined {
     return { text, first: address, last: address + size - 1, prefix };
 }
 
-export function requireCidr(key: string, value: unknown, options: { minPrefix?: number; maxPrefix?: number } = {}): Cidr {
+export function requireCidr(
+    key: string,
+    value: unknown,
+    options: { minPrefix?: number; maxPrefix?: number } = {},
+): Cidr {
     const cidr = typeof value === "string" ? parseCidr(value) : undefined;
     if (!cidr) {
         throw new InvalidValueError(
@@ -97,7 +111,10 @@ export function requireCidr(key: string, value: unknown, options: { minPrefix?: 
     }
     const { minPrefix = 0, maxPrefix = 32 } = options;
     if (cidr.prefix < minPrefix || cidr.prefix > maxPrefix) {
-        throw new InvalidValueError(key, `${cidr.text} must have a prefix between /${minPrefix} and /${maxPrefix}`);
+        throw new InvalidValueError(
+            key,
+            `${cidr.text} must have a prefix between /${minPrefix} and /${maxPrefix}`,
+        );
     }
     return cidr;
 }
@@ -107,7 +124,11 @@ export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
 }
 
 /** Throws naming `key` when `cidr` overlaps any of `others` (each with the key it came from). */
-export function requireDisjoint(key: string, cidr: Cidr, others: ReadonlyArray<{ key: string; cidr: Cidr }>): void {
+export function requireDisjoint(
+    key: string,
+    cidr: Cidr,
+    others: ReadonlyArray<{ key: string; cidr: Cidr }>,
+): void {
     for (const other of others) {
         if (cidrsOverlap(cidr, other.cidr)) {
             throw new InvalidValueError(

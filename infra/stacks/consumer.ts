@@ -55,7 +55,8 @@ export async function consumerStack(config: ConsumerStackConfig): Promise<Export
     // --- Security groups: the function reaches MySQL over the peering and the endpoints, nothing else.
     const functionSg = new aws.ec2.SecurityGroup("fetch-rows", {
         vpcId: vpc.vpcId,
-        description: "fetch-rows function: MySQL to the database VPC, HTTPS to the STS and Secrets Manager endpoints",
+        description:
+            "fetch-rows function: MySQL to the database VPC, HTTPS to the STS and Secrets Manager endpoints",
         tags,
     });
     const endpointSg = new aws.ec2.SecurityGroup("consumer-endpoints", {

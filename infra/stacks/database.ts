@@ -98,7 +98,9 @@ export async function databaseStack(
         port: MYSQL_PORT,
         deletionProtection: config.db.deletionProtection,
         skipFinalSnapshot: config.db.skipFinalSnapshot,
-        finalSnapshotIdentifier: config.db.skipFinalSnapshot ? undefined : `${PROJECT}-${stack}-final`.slice(0, 255),
+        finalSnapshotIdentifier: config.db.skipFinalSnapshot
+            ? undefined
+            : `${PROJECT}-${stack}-final`.slice(0, 255),
         backupRetentionPeriod: config.db.backupRetentionDays,
         copyTagsToSnapshot: true,
         autoMinorVersionUpgrade: true,
@@ -166,7 +168,9 @@ export async function databaseStack(
                 trustedPrincipalArns: consumer.deployerPrincipalArns,
                 permissions: pulumi
                     .all([vpc.vpcId, ...routeTableIds])
-                    .apply(([vpcId, ...tables]) => peeringAccepterStatements(config, consumer, vpcId, tables)),
+                    .apply(([vpcId, ...tables]) =>
+                        peeringAccepterStatements(config, consumer, vpcId, tables),
+                    ),
                 description: `Lets ${consumer.name}'s deployer accept the VPC peering and route back to it`,
                 tags,
             }),
@@ -346,7 +350,13 @@ function bootstrapFunction(config: DatabaseStackConfig, deps: BootstrapDeps): aw
     const rolePolicy = new aws.iam.RolePolicy("db-bootstrap", {
         role: role.id,
         policy: pulumi
-            .all([logGroup.arn, deps.masterSecretArn, readerSecret.secretArn, deps.storageKeyArn, readerSecret.kmsKeyArn])
+            .all([
+                logGroup.arn,
+                deps.masterSecretArn,
+                readerSecret.secretArn,
+                deps.storageKeyArn,
+                readerSecret.kmsKeyArn,
+            ])
             .apply(([logGroupArn, masterArn, readerArn, storageKeyArn, readerKeyArn]) =>
                 policyJson({
                     Version: "2012-10-17",
@@ -364,7 +374,9 @@ function bootstrapFunction(config: DatabaseStackConfig, deps: BootstrapDeps): aw
                             Action: "kms:Decrypt",
                             Resource: [storageKeyArn, readerKeyArn],
                             Condition: {
-                                StringEquals: { "kms:ViaService": `secretsmanager.${config.region}.amazonaws.com` },
+                                StringEquals: {
+                                    "kms:ViaService": `secretsmanager.${config.region}.amazonaws.com`,
+                                },
                             },
                         },
                     ],

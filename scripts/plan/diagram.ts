@@ -4,7 +4,11 @@ import { Plan, PlannedResource, StackPlan } from "./run";
 const id = (text: string): string => text.replace(/[^A-Za-z0-9_]/g, "_");
 const label = (text: string): string => text.replace(/"/g, "'");
 
-function first(plan: StackPlan, type: string, where: (r: PlannedResource) => boolean = () => true): PlannedResource | undefined {
+function first(
+    plan: StackPlan,
+    type: string,
+    where: (r: PlannedResource) => boolean = () => true,
+): PlannedResource | undefined {
     return plan.resources.find((r) => r.type === type && where(r));
 }
 
@@ -18,7 +22,9 @@ export function mermaid(plan: Plan): string {
     const d = id(db.stack);
     lines.push(`  subgraph ${d}_account["database account ${db.accountId} (stack ${label(db.stack)})"]`);
     lines.push(`    subgraph ${d}_vpc["VPC ${dbVpc?.inputs.cidrBlock ?? "?"}"]`);
-    lines.push(`      ${d}_rds[("RDS ${rds?.inputs.engine ?? "mysql"} ${rds?.inputs.engineVersion ?? ""}<br/>port ${rds?.inputs.port ?? 3306}, not public")]`);
+    lines.push(
+        `      ${d}_rds[("RDS ${rds?.inputs.engine ?? "mysql"} ${rds?.inputs.engineVersion ?? ""}<br/>port ${rds?.inputs.port ?? 3306}, not public")]`,
+    );
     lines.push("    end");
     lines.push(`    ${d}_secret["reader secret (blockPublicPolicy)"]`);
     lines.push(`    ${d}_key["KMS key (rotation ${key?.inputs.enableKeyRotation ? "on" : "off"})"]`);
@@ -26,7 +32,12 @@ export function mermaid(plan: Plan): string {
     for (const consumer of plan.consumers) {
         const c = id(consumer.stack);
         const role = db.resources.find(
-            (r) => r.type === "aws:iam/role:Role" && r.state.arn === (db.exports.dataAccessRoleArns as Record<string, string> | undefined)?.[consumer.consumerName ?? ""],
+            (r) =>
+                r.type === "aws:iam/role:Role" &&
+                r.state.arn ===
+                    (db.exports.dataAccessRoleArns as Record<string, string> | undefined)?.[
+                        consumer.consumerName ?? ""
+                    ],
         );
         lines.push(`    ${c}_data_access["data-access role ${label(String(role?.state.name ?? "?"))}"]`);
         lines.push(`    ${c}_data_access -- GetSecretValue --> ${d}_secret`);
@@ -41,9 +52,13 @@ export function mermaid(plan: Plan): string {
         const endpoints = consumer.resources
             .filter((r) => r.type === "aws:ec2/vpcEndpoint:VpcEndpoint")
             .map((e) => String(e.inputs.serviceName).split(".").pop());
-        lines.push(`  subgraph ${c}_account["consumer account ${consumer.accountId} (stack ${label(consumer.stack)})"]`);
+        lines.push(
+            `  subgraph ${c}_account["consumer account ${consumer.accountId} (stack ${label(consumer.stack)})"]`,
+        );
         lines.push(`    subgraph ${c}_vpc["VPC ${vpc?.inputs.cidrBlock ?? "?"}"]`);
-        lines.push(`      ${c}_fn["Lambda ${label(String(fn?.inputs.name ?? "?"))}<br/>${fn?.inputs.runtime ?? ""}"]`);
+        lines.push(
+            `      ${c}_fn["Lambda ${label(String(fn?.inputs.name ?? "?"))}<br/>${fn?.inputs.runtime ?? ""}"]`,
+        );
         lines.push(`      ${c}_endpoints["VPC endpoints: ${endpoints.join(", ")}"]`);
         lines.push("    end");
         lines.push(`    ${c}_role["role ${label(String(fnRole?.state.name ?? "?"))}"]`);

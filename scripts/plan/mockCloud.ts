@@ -37,12 +37,17 @@ export interface MockCloudOptions {
 /** What `awsx.ec2.Vpc` (a plugin-side component, invisible under mocks) would output for its args. */
 export function awsxVpcOutputs(name: string, inputs: Props): Record<string, unknown> {
     const azCount: number = inputs.numberOfAvailabilityZones ?? inputs.availabilityZoneNames?.length ?? 3;
-    const specs: Array<{ type: string; name?: string }> = inputs.subnetSpecs ?? [{ type: "Private" }, { type: "Public" }];
+    const specs: Array<{ type: string; name?: string }> = inputs.subnetSpecs ?? [
+        { type: "Private" },
+        { type: "Public" },
+    ];
     const subnetIds = (type: string) =>
         specs
             .filter((spec) => spec.type === type)
             .flatMap((spec) =>
-                Array.from({ length: azCount }, (_, az) => awsId("subnet", `${name}/${spec.name ?? type}/${az}`)),
+                Array.from({ length: azCount }, (_, az) =>
+                    awsId("subnet", `${name}/${spec.name ?? type}/${az}`),
+                ),
             );
     const all = [...subnetIds("Public"), ...subnetIds("Private"), ...subnetIds("Isolated")];
     return {
@@ -73,7 +78,11 @@ function uuid(seed: string): string {
 
 /** A password-shaped deterministic string; the mock remembers every one so a plan can redact them. */
 function mockSecret(seed: string, length: number): string {
-    const h = crypto.createHash("sha512").update(`secret:${seed}`).digest("base64").replace(/[^A-Za-z0-9]/g, "");
+    const h = crypto
+        .createHash("sha512")
+        .update(`secret:${seed}`)
+        .digest("base64")
+        .replace(/[^A-Za-z0-9]/g, "");
     return h.slice(0, length);
 }
 
@@ -113,7 +122,12 @@ export class MockCloud implements pulumi.runtime.Mocks {
         const { accountId, region } = this.options;
         switch (args.token) {
             case "aws:index/getCallerIdentity:getCallerIdentity":
-                return { accountId, arn: `arn:aws:iam::${accountId}:role/pulumi-deployer`, userId: "AROAMOCK", id: accountId };
+                return {
+                    accountId,
+                    arn: `arn:aws:iam::${accountId}:role/pulumi-deployer`,
+                    userId: "AROAMOCK",
+                    id: accountId,
+                };
             case "aws:index/getRegion:getRegion":
                 return { name: region, region, id: region, endpoint: `ec2.${region}.amazonaws.com` };
             case "aws:index/getPartition:getPartition":
@@ -163,10 +177,16 @@ export class MockCloud implements pulumi.runtime.Mocks {
                 return { id: "none", state: { result } };
             }
             case "aws:ec2/vpc:Vpc":
-                return { id: awsId("vpc", seed), state: { arn: `arn:aws:ec2:${region}:${accountId}:vpc/${awsId("vpc", seed)}` } };
+                return {
+                    id: awsId("vpc", seed),
+                    state: { arn: `arn:aws:ec2:${region}:${accountId}:vpc/${awsId("vpc", seed)}` },
+                };
             case "aws:ec2/securityGroup:SecurityGroup": {
                 const id = awsId("sg", seed);
-                return { id, state: { arn: `arn:aws:ec2:${region}:${accountId}:security-group/${id}`, name: physical } };
+                return {
+                    id,
+                    state: { arn: `arn:aws:ec2:${region}:${accountId}:security-group/${id}`, name: physical },
+                };
             }
             case "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
             case "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule":
@@ -177,7 +197,9 @@ export class MockCloud implements pulumi.runtime.Mocks {
                     id,
                     state: {
                         arn: `arn:aws:ec2:${region}:${accountId}:vpc-endpoint/${id}`,
-                        dnsEntries: [{ dnsName: `${id}.${inputs.serviceName}`, hostedZoneId: "Z7HUB22UULQXV" }],
+                        dnsEntries: [
+                            { dnsName: `${id}.${inputs.serviceName}`, hostedZoneId: "Z7HUB22UULQXV" },
+                        ],
                         state: "available",
                     },
                 };
@@ -196,18 +218,32 @@ export class MockCloud implements pulumi.runtime.Mocks {
             }
             case "aws:kms/alias:Alias": {
                 // `namePrefix` gets a deterministic suffix, as the provider would add a random one.
-                const alias: string = inputs.name ?? (inputs.namePrefix ? `${inputs.namePrefix}${hash(seed).slice(0, 8)}` : `alias/${args.name}`);
-                return { id: alias, state: { name: alias, arn: `arn:aws:kms:${region}:${accountId}:${alias}` } };
+                const alias: string =
+                    inputs.name ??
+                    (inputs.namePrefix
+                        ? `${inputs.namePrefix}${hash(seed).slice(0, 8)}`
+                        : `alias/${args.name}`);
+                return {
+                    id: alias,
+                    state: { name: alias, arn: `arn:aws:kms:${region}:${accountId}:${alias}` },
+                };
             }
             case "aws:iam/role:Role": {
                 const path = (inputs.path as string | undefined) ?? "/";
                 return {
                     id: physical,
-                    state: { name: physical, arn: `arn:aws:iam::${accountId}:role${path}${physical}`, uniqueId: `AROA${hash(seed).slice(0, 17).toUpperCase()}` },
+                    state: {
+                        name: physical,
+                        arn: `arn:aws:iam::${accountId}:role${path}${physical}`,
+                        uniqueId: `AROA${hash(seed).slice(0, 17).toUpperCase()}`,
+                    },
                 };
             }
             case "aws:iam/policy:Policy":
-                return { id: `arn:aws:iam::${accountId}:policy/${physical}`, state: { arn: `arn:aws:iam::${accountId}:policy/${physical}`, name: physical } };
+                return {
+                    id: `arn:aws:iam::${accountId}:policy/${physical}`,
+                    state: { arn: `arn:aws:iam::${accountId}:policy/${physical}`, name: physical },
+                };
             case "aws:iam/rolePolicy:RolePolicy":
                 return { id: `${inputs.role}:${physical}`, state: { name: physical } };
             case "aws:secretsmanager/secret:Secret": {
@@ -215,7 +251,10 @@ export class MockCloud implements pulumi.runtime.Mocks {
                 return { id: arn, state: { arn, name: physical } };
             }
             case "aws:secretsmanager/secretVersion:SecretVersion":
-                return { id: `${inputs.secretId}|${uuid(seed)}`, state: { versionId: uuid(seed), arn: inputs.secretId } };
+                return {
+                    id: `${inputs.secretId}|${uuid(seed)}`,
+                    state: { versionId: uuid(seed), arn: inputs.secretId },
+                };
             case "aws:secretsmanager/secretPolicy:SecretPolicy":
                 return { id: inputs.secretArn, state: {} };
             case "aws:rds/instance:Instance": {
@@ -230,7 +269,13 @@ export class MockCloud implements pulumi.runtime.Mocks {
                         endpoint: `${address}:3306`,
                         arn: `arn:aws:rds:${region}:${accountId}:db:${identifier}`,
                         masterUserSecrets: inputs.manageMasterUserPassword
-                            ? [{ secretArn: `arn:aws:secretsmanager:${region}:${accountId}:secret:rds!db-${uuid(seed)}-AbCdEf`, secretStatus: "active", kmsKeyId: inputs.masterUserSecretKmsKeyId ?? "" }]
+                            ? [
+                                  {
+                                      secretArn: `arn:aws:secretsmanager:${region}:${accountId}:secret:rds!db-${uuid(seed)}-AbCdEf`,
+                                      secretStatus: "active",
+                                      kmsKeyId: inputs.masterUserSecretKmsKeyId ?? "",
+                                  },
+                              ]
                             : [],
                     },
                 };
@@ -247,10 +292,16 @@ export class MockCloud implements pulumi.runtime.Mocks {
             case "aws:lambda/invocation:Invocation":
                 return { id: hash(seed).slice(0, 16), state: { result: JSON.stringify({ ok: true }) } };
             case "aws:cloudwatch/logGroup:LogGroup":
-                return { id: physical, state: { arn: `arn:aws:logs:${region}:${accountId}:log-group:${physical}` } };
+                return {
+                    id: physical,
+                    state: { arn: `arn:aws:logs:${region}:${accountId}:log-group:${physical}` },
+                };
             default: {
                 const service = args.type.split(":")[1]?.split("/")[0] ?? "mock";
-                return { id: physical, state: { name: physical, arn: `arn:aws:${service}:${region}:${accountId}:${physical}` } };
+                return {
+                    id: physical,
+                    state: { name: physical, arn: `arn:aws:${service}:${region}:${accountId}:${physical}` },
+                };
             }
         }
     }

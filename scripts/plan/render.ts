@@ -36,18 +36,25 @@ export function redact(value: unknown, secrets: ReadonlySet<string>, key = ""): 
 }
 
 function isArchive(value: object): boolean {
-    return Object.prototype.hasOwnProperty.call(value, "assets") && value.constructor?.name === "AssetArchive";
+    return (
+        Object.prototype.hasOwnProperty.call(value, "assets") && value.constructor?.name === "AssetArchive"
+    );
 }
 
 function policyPrincipals(document: unknown): string[] {
     try {
         const doc = typeof document === "string" ? JSON.parse(document) : document;
-        const principals = (doc?.Statement ?? []).flatMap((s: { Principal?: { AWS?: unknown; Service?: unknown } }) => [
-            s.Principal?.AWS ?? [],
-            s.Principal?.Service ?? [],
-        ]);
-        const conditions = (doc?.Statement ?? []).flatMap((s: { Condition?: Record<string, Record<string, unknown>> }) =>
-            Object.values(s.Condition ?? {}).flatMap((c) => Object.entries(c).map(([k, v]) => `${k}=${[v].flat().join("|")}`)),
+        const principals = (doc?.Statement ?? []).flatMap(
+            (s: { Principal?: { AWS?: unknown; Service?: unknown } }) => [
+                s.Principal?.AWS ?? [],
+                s.Principal?.Service ?? [],
+            ],
+        );
+        const conditions = (doc?.Statement ?? []).flatMap(
+            (s: { Condition?: Record<string, Record<string, unknown>> }) =>
+                Object.values(s.Condition ?? {}).flatMap((c) =>
+                    Object.entries(c).map(([k, v]) => `${k}=${[v].flat().join("|")}`),
+                ),
         );
         return [...principals.flat(), ...conditions];
     } catch {
@@ -62,10 +69,21 @@ export function settingsOf(r: PlannedResource): string[] {
         keys.filter((k) => i[k] !== undefined && i[k] !== "").map((k) => `${k}=${JSON.stringify(i[k])}`);
     switch (r.type) {
         case "awsx:ec2:Vpc":
-            return [...pick("cidrBlock", "numberOfAvailabilityZones"), `subnets=${JSON.stringify((i.subnetSpecs ?? []).map((s: { type: string }) => s.type))}`, `nat=${i.natGateways?.strategy ?? "default"}`];
+            return [
+                ...pick("cidrBlock", "numberOfAvailabilityZones"),
+                `subnets=${JSON.stringify((i.subnetSpecs ?? []).map((s: { type: string }) => s.type))}`,
+                `nat=${i.natGateways?.strategy ?? "default"}`,
+            ];
         case "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
         case "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule":
-            return pick("ipProtocol", "fromPort", "toPort", "cidrIpv4", "cidrIpv6", "referencedSecurityGroupId");
+            return pick(
+                "ipProtocol",
+                "fromPort",
+                "toPort",
+                "cidrIpv4",
+                "cidrIpv6",
+                "referencedSecurityGroupId",
+            );
         case "aws:ec2/vpcEndpoint:VpcEndpoint":
             return pick("serviceName", "vpcEndpointType", "privateDnsEnabled");
         case "aws:ec2/vpcPeeringConnection:VpcPeeringConnection":
@@ -73,19 +91,37 @@ export function settingsOf(r: PlannedResource): string[] {
         case "aws:ec2/route:Route":
             return pick("routeTableId", "destinationCidrBlock", "vpcPeeringConnectionId");
         case "aws:rds/instance:Instance":
-            return pick("engine", "engineVersion", "instanceClass", "publiclyAccessible", "storageEncrypted", "deletionProtection", "backupRetentionPeriod", "manageMasterUserPassword");
+            return pick(
+                "engine",
+                "engineVersion",
+                "instanceClass",
+                "publiclyAccessible",
+                "storageEncrypted",
+                "deletionProtection",
+                "backupRetentionPeriod",
+                "manageMasterUserPassword",
+            );
         case "aws:rds/parameterGroup:ParameterGroup":
-            return [...pick("family"), ...(i.parameters ?? []).map((p: { name: string; value: string }) => `${p.name}=${p.value}`)];
+            return [
+                ...pick("family"),
+                ...(i.parameters ?? []).map((p: { name: string; value: string }) => `${p.name}=${p.value}`),
+            ];
         case "aws:kms/key:Key":
             return pick("enableKeyRotation");
         case "aws:iam/role:Role":
-            return [...pick("name", "maxSessionDuration"), ...policyPrincipals(i.assumeRolePolicy).map((p) => `trusts ${p}`)];
+            return [
+                ...pick("name", "maxSessionDuration"),
+                ...policyPrincipals(i.assumeRolePolicy).map((p) => `trusts ${p}`),
+            ];
         case "aws:secretsmanager/secret:Secret":
             return pick("kmsKeyId", "recoveryWindowInDays");
         case "aws:secretsmanager/secretPolicy:SecretPolicy":
             return [...pick("blockPublicPolicy"), ...policyPrincipals(i.policy).map((p) => `allows ${p}`)];
         case "aws:lambda/function:Function":
-            return [...pick("name", "runtime", "timeout", "memorySize"), `env=${Object.keys(i.environment?.variables ?? {}).join(",")}`];
+            return [
+                ...pick("name", "runtime", "timeout", "memorySize"),
+                `env=${Object.keys(i.environment?.variables ?? {}).join(",")}`,
+            ];
         case "aws:cloudwatch/logGroup:LogGroup":
             return pick("name", "retentionInDays");
         case "pulumi:providers:aws":
@@ -96,7 +132,9 @@ export function settingsOf(r: PlannedResource): string[] {
 }
 
 export function renderStack(plan: StackPlan): string {
-    const lines = [`Stack ${plan.stack} (${plan.stackRole}, account ${plan.accountId}, ${plan.region}) — ${plan.resources.length} resources`];
+    const lines = [
+        `Stack ${plan.stack} (${plan.stackRole}, account ${plan.accountId}, ${plan.region}) — ${plan.resources.length} resources`,
+    ];
     const children = new Map<string | undefined, PlannedResource[]>();
     const keys = new Set(plan.resources.map(resourceKey));
     for (const r of plan.resources) {
@@ -109,13 +147,17 @@ export function renderStack(plan: StackPlan): string {
             const last = index === list.length - 1;
             const other = r.accountId !== plan.accountId ? ` [account ${r.accountId}]` : "";
             const settings = settingsOf(r);
-            lines.push(`${indent}${last ? "└─" : "├─"} ${r.type} ${r.name}${other}${settings.length ? `  ${settings.join(" ")}` : ""}`);
+            lines.push(
+                `${indent}${last ? "└─" : "├─"} ${r.type} ${r.name}${other}${settings.length ? `  ${settings.join(" ")}` : ""}`,
+            );
             walk(resourceKey(r), `${indent}${last ? "   " : "│  "}`);
         });
     };
     walk(undefined, "");
     lines.push("", "Exports:");
-    for (const [key, value] of Object.entries(redact(plan.exports, plan.secretValues) as Record<string, unknown>)) {
+    for (const [key, value] of Object.entries(
+        redact(plan.exports, plan.secretValues) as Record<string, unknown>,
+    )) {
         lines.push(`  ${key}: ${JSON.stringify(value)}`);
     }
     return lines.join("\n");
@@ -125,9 +167,12 @@ export function renderChecks(checks: readonly Check[]): string {
     return checks.map((c) => `${c.ok ? "✓" : "✗"} ${c.name}${c.ok ? "" : `\n    ${c.detail}`}`).join("\n");
 }
 
-/** A copy of `inputs` with every value that reached the engine as a Pulumi secret replaced. */
-export function withoutSecretInputs(inputs: Record<string, unknown>, paths: readonly string[]): Record<string, unknown> {
-    const copy = structuredClone(inputs);
+/** `inputs` (a JSON-safe copy) with every value that reached the engine as a Pulumi secret replaced. */
+export function withoutSecretInputs(
+    inputs: Record<string, unknown>,
+    paths: readonly string[],
+): Record<string, unknown> {
+    const copy = inputs;
     for (const path of paths) {
         const keys = path.split(/\.|\[(\d+)\]/).filter((k) => k !== undefined && k !== "");
         let node: Record<string, unknown> = copy;
@@ -156,7 +201,10 @@ export function planJson(plan: Plan, checks: readonly Check[]): string {
                         name: r.name,
                         ...(r.parent ? { parent: r.parent } : {}),
                         accountId: r.accountId,
-                        inputs: redact(withoutSecretInputs(r.inputs, r.secretInputs), secrets),
+                        inputs: withoutSecretInputs(
+                            redact(r.inputs, secrets) as Record<string, unknown>,
+                            r.secretInputs,
+                        ),
                     })),
                     exports: redact(s.exports, secrets),
                 },

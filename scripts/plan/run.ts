@@ -40,13 +40,21 @@ function servesReference(reference: string, stack: string): boolean {
     return reference === stack || reference.split("/").pop() === stack;
 }
 
-export async function planStack(file: StackFile, otherStacks: Record<string, Record<string, unknown>> = {}): Promise<StackPlan> {
-    const cloud = new MockCloud({ accountId: file.config.accountId, region: file.config.region, stacks: otherStacks });
+export async function planStack(
+    file: StackFile,
+    otherStacks: Record<string, Record<string, unknown>> = {},
+): Promise<StackPlan> {
+    const cloud = new MockCloud({
+        accountId: file.config.accountId,
+        region: file.config.region,
+        stacks: otherStacks,
+    });
     const parents = new Map<string, string>();
     const run = await runStack(file.stack, PROJECT, file.raw, cloud, () => {
         // Parents are known only SDK-side; a transformation sees every resource with its options.
         pulumi.runtime.registerStackTransformation((args) => {
-            const parent = args.opts.parent as (pulumi.Resource & { __pulumiType?: string; __name?: string }) | undefined;
+            const parent = args.opts.parent as
+                (pulumi.Resource & { __pulumiType?: string; __name?: string }) | undefined;
             if (parent?.__pulumiType && parent.__name && parent.__pulumiType !== "pulumi:pulumi:Stack") {
                 parents.set(resourceKey(args), `${parent.__pulumiType}::${parent.__name}`);
             }
@@ -64,7 +72,10 @@ export async function planStack(file: StackFile, otherStacks: Record<string, Rec
         ...(file.config.stackRole === "consumer" ? { consumerName: file.config.consumerName } : {}),
         resources: cloud.resources
             .filter((r) => r.type !== "pulumi:pulumi:Stack")
-            .map((r) => ({ ...r, ...(parents.has(resourceKey(r)) ? { parent: parents.get(resourceKey(r)) } : {}) })),
+            .map((r) => ({
+                ...r,
+                ...(parents.has(resourceKey(r)) ? { parent: parents.get(resourceKey(r)) } : {}),
+            })),
         exports: run.exports,
         secretValues: cloud.secretValues,
     };
@@ -75,7 +86,9 @@ export async function planAll(database: StackFile, consumers: readonly StackFile
     const consumerPlans: StackPlan[] = [];
     for (const consumer of consumers) {
         const reference = consumer.config.stackRole === "consumer" ? consumer.config.databaseStack : "";
-        const served = servesReference(reference, database.stack) ? { [reference]: databasePlan.exports } : {};
+        const served = servesReference(reference, database.stack)
+            ? { [reference]: databasePlan.exports }
+            : {};
         consumerPlans.push(await planStack(consumer, served));
     }
     return { database: databasePlan, consumers: consumerPlans };

@@ -18,7 +18,10 @@ export interface StackRun {
 /** Config as a stack file holds it, flattened to Pulumi's string map (structured values as JSON). */
 export function toPulumiConfig(config: Readonly<Record<string, unknown>>): Record<string, string> {
     return Object.fromEntries(
-        Object.entries(config).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]),
+        Object.entries(config).map(([key, value]) => [
+            key,
+            typeof value === "string" ? value : JSON.stringify(value),
+        ]),
     );
 }
 

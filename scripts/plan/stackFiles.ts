@@ -25,7 +25,9 @@ export function readStackFile(file: string): StackFile {
     }
     let raw: Record<string, unknown>;
     try {
-        raw = (parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null)?.config ?? {};
+        raw =
+            (parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null)?.config ??
+            {};
     } catch (err) {
         throw new StackFileError(`${file}: ${(err as Error).message}`);
     }
@@ -33,7 +35,11 @@ export function readStackFile(file: string): StackFile {
 }
 
 /** A stack from config already in memory (tests and benchmarks build variants this way). */
-export function stackFromConfig(stack: string, raw: Record<string, unknown>, file = `Pulumi.${stack}.yaml`): StackFile {
+export function stackFromConfig(
+    stack: string,
+    raw: Record<string, unknown>,
+    file = `Pulumi.${stack}.yaml`,
+): StackFile {
     try {
         return { stack, file, raw, config: parseStackConfig(raw) };
     } catch (err) {

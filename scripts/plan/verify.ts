@@ -78,11 +78,17 @@ function rulesOf(plan: StackPlan): Rule[] {
     of(plan, T.ingress).forEach((r) => rules.push(fromRuleResource(r, "ingress")));
     of(plan, T.egress).forEach((r) => rules.push(fromRuleResource(r, "egress")));
     for (const r of of(plan, T.sgRule)) {
-        for (const cidr of [...asList<string>(r.inputs.cidrBlocks), ...asList<string>(r.inputs.ipv6CidrBlocks)]) {
+        for (const cidr of [
+            ...asList<string>(r.inputs.cidrBlocks),
+            ...asList<string>(r.inputs.ipv6CidrBlocks),
+        ]) {
             rules.push({ ...fromRuleResource(r, r.inputs.type), cidr, sourceSecurityGroupId: undefined });
         }
         if (r.inputs.sourceSecurityGroupId) {
-            rules.push({ ...fromRuleResource(r, r.inputs.type), sourceSecurityGroupId: r.inputs.sourceSecurityGroupId });
+            rules.push({
+                ...fromRuleResource(r, r.inputs.type),
+                sourceSecurityGroupId: r.inputs.sourceSecurityGroupId,
+            });
         }
     }
     for (const sg of of(plan, T.sg)) {
@@ -97,7 +103,9 @@ function rulesOf(plan: StackPlan): Rule[] {
                     declaredBy: `inline ${direction} of SecurityGroup ${sg.name}`,
                 };
                 asList<string>(inline.cidrBlocks as never).forEach((cidr) => rules.push({ ...base, cidr }));
-                asList<string>(inline.ipv6CidrBlocks as never).forEach((cidr) => rules.push({ ...base, cidr }));
+                asList<string>(inline.ipv6CidrBlocks as never).forEach((cidr) =>
+                    rules.push({ ...base, cidr }),
+                );
                 asList<string>(inline.securityGroups as never).forEach((sgId) =>
                     rules.push({ ...base, sourceSecurityGroupId: sgId }),
                 );
@@ -108,7 +116,8 @@ function rulesOf(plan: StackPlan): Rule[] {
 }
 
 function coversPort(rule: Rule, port: number): boolean {
-    const tcp = rule.protocol === "tcp" || rule.protocol === "6" || rule.protocol === "-1" || rule.protocol === "all";
+    const tcp =
+        rule.protocol === "tcp" || rule.protocol === "6" || rule.protocol === "-1" || rule.protocol === "all";
     return tcp && (rule.protocol === "-1" || (rule.fromPort <= port && port <= rule.toPort));
 }
 
@@ -140,7 +149,8 @@ function verifyDatabase(db: StackPlan): Check[] {
     const rds = of(db, T.rds);
     c.add(
         "RDS is not publicly accessible and its storage is encrypted",
-        rds.length > 0 && rds.every((r) => r.inputs.publiclyAccessible === false && r.inputs.storageEncrypted === true),
+        rds.length > 0 &&
+            rds.every((r) => r.inputs.publiclyAccessible === false && r.inputs.storageEncrypted === true),
         rds.length === 0
             ? "no aws.rds.Instance in the database stack"
             : `aws.rds.Instance ${rds.map((r) => r.name).join(", ")}: set publiclyAccessible: false and storageEncrypted: true`,
@@ -152,7 +162,11 @@ function verifyConsumer(db: StackPlan, consumer: StackPlan): Check[] {
     const c = new Checks(`${consumer.stack} → ${db.stack}: `);
     const fn = of(consumer, T.fn).find((f) => (f.inputs.environment?.variables ?? {}).DB_ACCESS_ROLE_ARN);
     if (!fn) {
-        c.add("the consumer declares the fetch-rows function", false, `no aws.lambda.Function with DB_ACCESS_ROLE_ARN in ${consumer.stack}`);
+        c.add(
+            "the consumer declares the fetch-rows function",
+            false,
+            `no aws.lambda.Function with DB_ACCESS_ROLE_ARN in ${consumer.stack}`,
+        );
         return c.list;
     }
     const env: Record<string, string> = fn.inputs.environment.variables;
@@ -171,7 +185,12 @@ function identityPolicies(plan: StackPlan, role: PlannedResource | undefined): P
         return [];
     }
     return of(plan, T.rolePolicy)
-        .filter((p) => p.inputs.role === role.state.name || p.inputs.role === role.state.id || p.inputs.role === role.state.arn)
+        .filter(
+            (p) =>
+                p.inputs.role === role.state.name ||
+                p.inputs.role === role.state.id ||
+                p.inputs.role === role.state.arn,
+        )
         .map((p) => parse(p.inputs.policy))
         .filter((p): p is PolicyJson => p !== undefined);
 }
@@ -180,7 +199,13 @@ function allows(policies: PolicyJson[], request: Parameters<typeof evaluate>[1])
     return policies.some((p) => evaluate(p, request));
 }
 
-function verifyIam(c: Checks, db: StackPlan, consumer: StackPlan, env: Record<string, string>, functionRoleArn: string): void {
+function verifyIam(
+    c: Checks,
+    db: StackPlan,
+    consumer: StackPlan,
+    env: Record<string, string>,
+    functionRoleArn: string,
+): void {
     const dataAccessArn = env.DB_ACCESS_ROLE_ARN;
     const secretArn = env.DB_SECRET_ARN;
     const functionRole = roleByArn(consumer, functionRoleArn);
@@ -190,13 +215,22 @@ function verifyIam(c: Checks, db: StackPlan, consumer: StackPlan, env: Record<st
 
     c.add(
         "IAM: the function's role may sts:AssumeRole the data-access role (identity policy)",
-        allows(identityPolicies(consumer, functionRole), { principalArn: functionRoleArn, action: "sts:AssumeRole", resource: dataAccessArn }),
+        allows(identityPolicies(consumer, functionRole), {
+            principalArn: functionRoleArn,
+            action: "sts:AssumeRole",
+            resource: dataAccessArn,
+        }),
         `the inline policy of role ${functionRoleArn} in ${consumer.stack} does not allow sts:AssumeRole on ${dataAccessArn}`,
     );
     const trust = parse(dataAccessRole?.inputs.assumeRolePolicy);
     c.add(
         "IAM: the data-access role trusts the function's role (trust policy and its conditions)",
-        !!trust && evaluate(trust, { principalArn: functionRoleArn, action: "sts:AssumeRole", context: assumeContext }),
+        !!trust &&
+            evaluate(trust, {
+                principalArn: functionRoleArn,
+                action: "sts:AssumeRole",
+                context: assumeContext,
+            }),
         dataAccessRole
             ? `the trust policy of ${dataAccessArn} in ${db.stack} does not admit ${functionRoleArn}` +
                   `${externalId ? " with its external id" : ""}: the database stack's consumers[].functionRoleName ` +
@@ -206,14 +240,19 @@ function verifyIam(c: Checks, db: StackPlan, consumer: StackPlan, env: Record<st
     const stranger = functionRoleArn.replace(/:role\/.*$/, ":role/some-other-role");
     c.add(
         "IAM: another role of the consumer account may not assume the data-access role",
-        !trust || !evaluate(trust, { principalArn: stranger, action: "sts:AssumeRole", context: assumeContext }),
+        !trust ||
+            !evaluate(trust, { principalArn: stranger, action: "sts:AssumeRole", context: assumeContext }),
         `the trust policy of ${dataAccessArn} admits ${stranger}: restrict it with an exact aws:PrincipalArn condition`,
     );
 
     const secret = of(db, T.secret).find((s) => s.state.arn === secretArn);
     c.add(
         "IAM: the data-access role may GetSecretValue the reader secret (identity policy)",
-        allows(identityPolicies(db, dataAccessRole), { principalArn: dataAccessArn, action: "secretsmanager:GetSecretValue", resource: secretArn }),
+        allows(identityPolicies(db, dataAccessRole), {
+            principalArn: dataAccessArn,
+            action: "secretsmanager:GetSecretValue",
+            resource: secretArn,
+        }),
         `the inline policy of ${dataAccessArn} does not allow secretsmanager:GetSecretValue on ${secretArn}`,
     );
     const secretPolicy = of(db, T.secretPolicy).find((p) => p.inputs.secretArn === secretArn);
@@ -221,11 +260,14 @@ function verifyIam(c: Checks, db: StackPlan, consumer: StackPlan, env: Record<st
         "IAM: the reader secret's resource policy lets the data-access role GetSecretValue",
         !!secretPolicy &&
             secretPolicy.inputs.blockPublicPolicy === true &&
-            allows([parse(secretPolicy.inputs.policy)].filter((p): p is PolicyJson => !!p), {
-                principalArn: dataAccessArn,
-                action: "secretsmanager:GetSecretValue",
-                resource: secretArn,
-            }),
+            allows(
+                [parse(secretPolicy.inputs.policy)].filter((p): p is PolicyJson => !!p),
+                {
+                    principalArn: dataAccessArn,
+                    action: "secretsmanager:GetSecretValue",
+                    resource: secretArn,
+                },
+            ),
         secretPolicy
             ? `the resource policy of ${secretArn} does not allow ${dataAccessArn} (or blockPublicPolicy is off)`
             : `no aws.secretsmanager.SecretPolicy for ${secretArn} in ${db.stack}: a cross-account read needs one`,
@@ -233,11 +275,19 @@ function verifyIam(c: Checks, db: StackPlan, consumer: StackPlan, env: Record<st
     const keyArn = secret?.inputs.kmsKeyId as string | undefined;
     const key = of(db, T.key).find((k) => k.state.arn === keyArn || k.state.id === keyArn);
     const viaSecretsManager = { "kms:ViaService": `secretsmanager.${db.region}.amazonaws.com` };
-    const decrypt = { principalArn: dataAccessArn, action: "kms:Decrypt", resource: String(key?.state.arn), context: viaSecretsManager };
+    const decrypt = {
+        principalArn: dataAccessArn,
+        action: "kms:Decrypt",
+        resource: String(key?.state.arn),
+        context: viaSecretsManager,
+    };
     const keyPolicy = parse(key?.inputs.policy);
     c.add(
         "IAM: the data-access role may decrypt the secret through its customer-managed key (key policy, via Secrets Manager)",
-        !!key && !!keyPolicy && evaluate(keyPolicy, decrypt) && allows(identityPolicies(db, dataAccessRole), decrypt),
+        !!key &&
+            !!keyPolicy &&
+            evaluate(keyPolicy, decrypt) &&
+            allows(identityPolicies(db, dataAccessRole), decrypt),
         !key
             ? `the reader secret is not encrypted with a customer-managed key of ${db.stack} (cross-account reads need one)`
             : `kms:Decrypt via secretsmanager.${db.region}.amazonaws.com on ${key.state.arn} is not allowed to ` +
@@ -275,7 +325,9 @@ function verifyNetwork(c: Checks, db: StackPlan, consumer: StackPlan, fn: Planne
 
     const routes = of(consumer, T.route).concat(of(db, T.route));
     const routeTablesOf = (vpc: PlannedResource | undefined, subnetIds: string[]) =>
-        asList<{ id: string; subnetId: string }>(vpc?.state.routeTables).filter((t) => subnetIds.includes(t.subnetId));
+        asList<{ id: string; subnetId: string }>(vpc?.state.routeTables).filter((t) =>
+            subnetIds.includes(t.subnetId),
+        );
     const missingRoutes = (tables: Array<{ id: string }>, destination: string) =>
         tables
             .filter(
@@ -293,13 +345,17 @@ function verifyNetwork(c: Checks, db: StackPlan, consumer: StackPlan, fn: Planne
     const missingForward = missingRoutes(functionTables, dbCidr);
     c.add(
         "Network: every route table of the function's subnets routes the database CIDR to the peering",
-        functionTables.length > 0 && functionTables.length === functionSubnets.length && missingForward.length === 0,
+        functionTables.length > 0 &&
+            functionTables.length === functionSubnets.length &&
+            missingForward.length === 0,
         functionTables.length === 0
             ? `the function's subnets ${functionSubnets.join(", ")} have no known route tables`
             : `route table(s) ${missingForward.join(", ")} in ${consumer.stack} lack a route ${dbCidr} → ${peeringId}`,
     );
     const rds = of(db, T.rds)[0];
-    const subnetGroup = of(db, T.subnetGroup).find((g) => g.state.name === rds?.inputs.dbSubnetGroupName || g.state.id === rds?.inputs.dbSubnetGroupName);
+    const subnetGroup = of(db, T.subnetGroup).find(
+        (g) => g.state.name === rds?.inputs.dbSubnetGroupName || g.state.id === rds?.inputs.dbSubnetGroupName,
+    );
     const dbSubnets = asList<string>(subnetGroup?.inputs.subnetIds);
     const dbTables = routeTablesOf(dbVpc, dbSubnets);
     const missingBack = missingRoutes(dbTables, consumerCidr);
@@ -316,12 +372,18 @@ function verifyNetwork(c: Checks, db: StackPlan, consumer: StackPlan, fn: Planne
     c.add(
         "Network: the function's security group allows 3306 out to the database CIDR",
         consumerRules.some(
-            (r) => r.direction === "egress" && functionSgs.includes(r.securityGroupId) && coversPort(r, MYSQL) && cidrWithin(dbCidr, r.cidr),
+            (r) =>
+                r.direction === "egress" &&
+                functionSgs.includes(r.securityGroupId) &&
+                coversPort(r, MYSQL) &&
+                cidrWithin(dbCidr, r.cidr),
         ),
         `no egress rule on ${functionSgs.join(", ")} allows tcp/3306 to ${dbCidr}`,
     );
     const dbSgs = asList<string>(rds?.inputs.vpcSecurityGroupIds);
-    const dbRules = rulesOf(db).filter((r) => r.direction === "ingress" && dbSgs.includes(r.securityGroupId) && coversPort(r, MYSQL));
+    const dbRules = rulesOf(db).filter(
+        (r) => r.direction === "ingress" && dbSgs.includes(r.securityGroupId) && coversPort(r, MYSQL),
+    );
     c.add(
         "Network: the database security group allows 3306 in from the consumer VPC",
         dbRules.some((r) => cidrWithin(consumerCidr, r.cidr) && r.cidr === consumerCidr),
@@ -329,7 +391,9 @@ function verifyNetwork(c: Checks, db: StackPlan, consumer: StackPlan, fn: Planne
     );
     const dbOwnSgs = new Set(of(db, T.sg).map(idOf));
     // The database stack admits exactly its configured consumers' CIDRs, and its own security groups.
-    const admitted = new Set(db.config.stackRole === "database" ? db.config.consumers.map((x) => x.vpcCidr) : []);
+    const admitted = new Set(
+        db.config.stackRole === "database" ? db.config.consumers.map((x) => x.vpcCidr) : [],
+    );
     const strays = dbRules.filter(
         (r) =>
             (r.cidr !== undefined && !admitted.has(r.cidr)) ||
@@ -363,7 +427,10 @@ function verifyNetwork(c: Checks, db: StackPlan, consumer: StackPlan, fn: Planne
             );
         c.add(
             `Network: the ${service.toUpperCase() === "STS" ? "STS" : "Secrets Manager"} endpoint serves the function (private DNS, 443 from its security group)`,
-            !!endpoint && endpoint.inputs.vpcEndpointType === "Interface" && endpoint.inputs.privateDnsEnabled === true && reachable,
+            !!endpoint &&
+                endpoint.inputs.vpcEndpointType === "Interface" &&
+                endpoint.inputs.privateDnsEnabled === true &&
+                reachable,
             !endpoint
                 ? `no interface endpoint ${serviceName} in the function's VPC: the function would hang until timeout`
                 : endpoint.inputs.privateDnsEnabled !== true

@@ -32,7 +32,10 @@ function rejects(raw: RawConfig, key: string, problem: RegExp): void {
     assert.throws(
         () => parseStackConfig(raw),
         (err: Error) => {
-            assert.ok(err.message.startsWith(`${key}: `), `expected the error to name ${key}: ${err.message}`);
+            assert.ok(
+                err.message.startsWith(`${key}: `),
+                `expected the error to name ${key}: ${err.message}`,
+            );
             assert.match(err.message, problem);
             return true;
         },
@@ -82,19 +85,34 @@ describe("stack configuration", () => {
         it("derives the function role name from the consumer name when it is not set", () => {
             const config = parseStackConfig(withConsumer({ functionRoleName: undefined }));
             if (config.stackRole !== "database") throw new Error("unreachable");
-            assert.strictEqual(config.consumers[0].functionRoleName, "cross-account-rds-engineering-fetch-rows");
+            assert.strictEqual(
+                config.consumers[0].functionRoleName,
+                "cross-account-rds-engineering-fetch-rows",
+            );
         });
     });
 
     describe("refuses bad input, naming the key", () => {
         it("a malformed account id in aws:allowedAccountIds", () =>
-            rejects(withKey(database, "aws:allowedAccountIds", ["12345"]), "aws:allowedAccountIds[0]", /12 digits/));
+            rejects(
+                withKey(database, "aws:allowedAccountIds", ["12345"]),
+                "aws:allowedAccountIds[0]",
+                /12 digits/,
+            ));
 
         it("a consumer account id that is not 12 digits", () =>
-            rejects(withConsumer({ accountId: "2222-2222-5884" }), "cross-account-rds:consumers[0].accountId", /12 digits/));
+            rejects(
+                withConsumer({ accountId: "2222-2222-5884" }),
+                "cross-account-rds:consumers[0].accountId",
+                /12 digits/,
+            ));
 
         it("an account id given as a number (YAML drops leading zeros)", () =>
-            rejects(withConsumer({ accountId: 22222225884 }), "cross-account-rds:consumers[0].accountId", /as a string/));
+            rejects(
+                withConsumer({ accountId: 22222225884 }),
+                "cross-account-rds:consumers[0].accountId",
+                /as a string/,
+            ));
 
         it("more than one allowed account", () =>
             rejects(
@@ -103,10 +121,19 @@ describe("stack configuration", () => {
                 /exactly the one account/,
             ));
 
-        it("a bad CIDR", () => rejects(withKey(database, "cross-account-rds:vpcCidr", "10.10.0.0/33"), "cross-account-rds:vpcCidr", /CIDR/));
+        it("a bad CIDR", () =>
+            rejects(
+                withKey(database, "cross-account-rds:vpcCidr", "10.10.0.0/33"),
+                "cross-account-rds:vpcCidr",
+                /CIDR/,
+            ));
 
         it("a CIDR with host bits set", () =>
-            rejects(withKey(consumer, "cross-account-rds:vpcCidr", "10.20.1.0/16"), "cross-account-rds:vpcCidr", /host bits/));
+            rejects(
+                withKey(consumer, "cross-account-rds:vpcCidr", "10.20.1.0/16"),
+                "cross-account-rds:vpcCidr",
+                /host bits/,
+            ));
 
         it("a consumer CIDR overlapping the database CIDR", () =>
             rejects(
@@ -119,34 +146,68 @@ describe("stack configuration", () => {
             rejects(
                 withKey(database, "cross-account-rds:consumers", [
                     firstConsumer,
-                    { ...firstConsumer, name: "marketing", accountId: "333333333333", deployerPrincipalArns: ["arn:aws:iam::333333333333:role/deployer"] },
+                    {
+                        ...firstConsumer,
+                        name: "marketing",
+                        accountId: "333333333333",
+                        deployerPrincipalArns: ["arn:aws:iam::333333333333:role/deployer"],
+                    },
                 ]),
                 "cross-account-rds:consumers[1].vpcCidr",
                 /overlaps cross-account-rds:consumers\[0\]\.vpcCidr/,
             ));
 
         it("an unknown stackRole", () =>
-            rejects(withKey(database, "cross-account-rds:stackRole", "primary"), "cross-account-rds:stackRole", /"database" or "consumer"/));
+            rejects(
+                withKey(database, "cross-account-rds:stackRole", "primary"),
+                "cross-account-rds:stackRole",
+                /"database" or "consumer"/,
+            ));
 
         it("a missing stackRole", () =>
-            rejects(withKey(database, "cross-account-rds:stackRole", undefined), "cross-account-rds:stackRole", /missing value/));
+            rejects(
+                withKey(database, "cross-account-rds:stackRole", undefined),
+                "cross-account-rds:stackRole",
+                /missing value/,
+            ));
 
-        it("a missing region", () => rejects(withKey(database, "aws:region", undefined), "aws:region", /missing value/));
+        it("a missing region", () =>
+            rejects(withKey(database, "aws:region", undefined), "aws:region", /missing value/));
 
         it("a missing allowed account list", () =>
-            rejects(withKey(database, "aws:allowedAccountIds", undefined), "aws:allowedAccountIds", /exactly the one account/));
+            rejects(
+                withKey(database, "aws:allowedAccountIds", undefined),
+                "aws:allowedAccountIds",
+                /exactly the one account/,
+            ));
 
         it("a missing VPC CIDR", () =>
-            rejects(withKey(consumer, "cross-account-rds:vpcCidr", undefined), "cross-account-rds:vpcCidr", /missing value/));
+            rejects(
+                withKey(consumer, "cross-account-rds:vpcCidr", undefined),
+                "cross-account-rds:vpcCidr",
+                /missing value/,
+            ));
 
         it("a missing consumers list", () =>
-            rejects(withKey(database, "cross-account-rds:consumers", undefined), "cross-account-rds:consumers", /non-empty list/));
+            rejects(
+                withKey(database, "cross-account-rds:consumers", undefined),
+                "cross-account-rds:consumers",
+                /non-empty list/,
+            ));
 
         it("a missing database stack reference on a consumer", () =>
-            rejects(withKey(consumer, "cross-account-rds:databaseStack", undefined), "cross-account-rds:databaseStack", /missing value/));
+            rejects(
+                withKey(consumer, "cross-account-rds:databaseStack", undefined),
+                "cross-account-rds:databaseStack",
+                /missing value/,
+            ));
 
         it("a missing consumer name on a consumer", () =>
-            rejects(withKey(consumer, "cross-account-rds:consumerName", undefined), "cross-account-rds:consumerName", /missing value/));
+            rejects(
+                withKey(consumer, "cross-account-rds:consumerName", undefined),
+                "cross-account-rds:consumerName",
+                /missing value/,
+            ));
 
         it("a deployer principal that is not an IAM ARN", () =>
             rejects(
@@ -163,13 +224,25 @@ describe("stack configuration", () => {
             ));
 
         it("a consumer in the database account itself", () =>
-            rejects(withConsumer({ accountId: "111111112974" }), "cross-account-rds:consumers[0].accountId", /database account itself/));
+            rejects(
+                withConsumer({ accountId: "111111112974" }),
+                "cross-account-rds:consumers[0].accountId",
+                /database account itself/,
+            ));
 
         it("a key misspelt or meant for the other stack role", () =>
-            rejects(withKey(consumer, "cross-account-rds:consumers", []), "cross-account-rds:consumers", /unknown key for stackRole "consumer"/));
+            rejects(
+                withKey(consumer, "cross-account-rds:consumers", []),
+                "cross-account-rds:consumers",
+                /unknown key for stackRole "consumer"/,
+            ));
 
         it("backups kept fewer than 7 days", () =>
-            rejects(withKey(database, "cross-account-rds:backupRetentionDays", 1), "cross-account-rds:backupRetentionDays", /from 7 to 35/));
+            rejects(
+                withKey(database, "cross-account-rds:backupRetentionDays", 1),
+                "cross-account-rds:backupRetentionDays",
+                /from 7 to 35/,
+            ));
 
         it("a table name that is not an identifier", () =>
             rejects(

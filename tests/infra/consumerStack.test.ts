@@ -51,7 +51,12 @@ describe("consumer stack (Pulumi.engineering.yaml under mocks, fed the database 
         const endpointSg = only(plan, "aws:ec2/securityGroup:SecurityGroup", "consumer-endpoints").id;
         const ingress = all(plan, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
         assert.deepStrictEqual(
-            ingress.map((r) => [r.inputs.securityGroupId, r.inputs.fromPort, r.inputs.toPort, r.inputs.referencedSecurityGroupId]),
+            ingress.map((r) => [
+                r.inputs.securityGroupId,
+                r.inputs.fromPort,
+                r.inputs.toPort,
+                r.inputs.referencedSecurityGroupId,
+            ]),
             [[endpointSg, 443, 443, fnSg]],
         );
     });
@@ -61,7 +66,11 @@ describe("consumer stack (Pulumi.engineering.yaml under mocks, fed the database 
         const endpointSg = only(plan, "aws:ec2/securityGroup:SecurityGroup", "consumer-endpoints").id;
         const egress = all(plan, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule");
         assert.deepStrictEqual(
-            egress.map((r) => [r.inputs.securityGroupId, r.inputs.fromPort, r.inputs.cidrIpv4 ?? r.inputs.referencedSecurityGroupId]),
+            egress.map((r) => [
+                r.inputs.securityGroupId,
+                r.inputs.fromPort,
+                r.inputs.cidrIpv4 ?? r.inputs.referencedSecurityGroupId,
+            ]),
             [
                 [fnSg, 3306, "10.10.0.0/16"],
                 [fnSg, 443, endpointSg],
@@ -71,7 +80,8 @@ describe("consumer stack (Pulumi.engineering.yaml under mocks, fed the database 
 
     it("accepts the peering through a provider that assumes the database stack's peering-accepter role", () => {
         const provider = only(plan, "pulumi:providers:aws", "database-account");
-        const accepterRole = (pair.database.exports.peeringAccepterRoleArns as Record<string, string>).engineering;
+        const accepterRole = (pair.database.exports.peeringAccepterRoleArns as Record<string, string>)
+            .engineering;
         assert.strictEqual(JSON.parse(provider.inputs.assumeRoles)[0].roleArn, accepterRole);
         assert.deepStrictEqual(JSON.parse(provider.inputs.allowedAccountIds), [DB_ACCOUNT]);
         assert.strictEqual(provider.accountId, DB_ACCOUNT);
@@ -93,10 +103,13 @@ describe("consumer stack (Pulumi.engineering.yaml under mocks, fed the database 
         ]);
         const own = only(plan, "awsx:ec2:Vpc").state.routeTables.map((t: { id: string }) => t.id);
         const theirs = pair.database.exports.routeTableIds as string[];
-        assert.deepStrictEqual(routes.sort(), [
-            ...theirs.map((t) => [DB_ACCOUNT, t, "10.20.0.0/16", peeringId]),
-            ...own.map((t: string) => [CONSUMER_ACCOUNT, t, "10.10.0.0/16", peeringId]),
-        ].sort());
+        assert.deepStrictEqual(
+            routes.sort(),
+            [
+                ...theirs.map((t) => [DB_ACCOUNT, t, "10.20.0.0/16", peeringId]),
+                ...own.map((t: string) => [CONSUMER_ACCOUNT, t, "10.10.0.0/16", peeringId]),
+            ].sort(),
+        );
     });
 
     it("names the function's role as the database stack trusts it and lets it assume only the data-access role", () => {
@@ -107,7 +120,10 @@ describe("consumer stack (Pulumi.engineering.yaml under mocks, fed the database 
         const inline = policy(only(plan, "aws:iam/rolePolicy:RolePolicy", "fetch-rows").inputs.policy);
         const dataAccess = (pair.database.exports.dataAccessRoleArns as Record<string, string>).engineering;
         const assume = inline.Statement.filter((s) => [s.Action].flat().includes("sts:AssumeRole"));
-        assert.deepStrictEqual(assume.map((s) => s.Resource), [dataAccess]);
+        assert.deepStrictEqual(
+            assume.map((s) => s.Resource),
+            [dataAccess],
+        );
         const request = { principalArn: role.state.arn, action: "sts:AssumeRole" };
         assert.ok(evaluate(inline, { ...request, resource: dataAccess }));
         assert.ok(!evaluate(inline, { ...request, resource: `arn:aws:iam::${DB_ACCOUNT}:role/admin` }));
@@ -125,7 +141,10 @@ describe("consumer stack (Pulumi.engineering.yaml under mocks, fed the database 
         assert.strictEqual(fn.inputs.runtime, "nodejs22.x");
         assert.strictEqual(fn.inputs.timeout, 15);
         assert.strictEqual(fn.inputs.memorySize, 256);
-        assert.deepStrictEqual(fn.inputs.vpcConfig.subnetIds, only(plan, "awsx:ec2:Vpc").state.isolatedSubnetIds);
+        assert.deepStrictEqual(
+            fn.inputs.vpcConfig.subnetIds,
+            only(plan, "awsx:ec2:Vpc").state.isolatedSubnetIds,
+        );
         assert.deepStrictEqual(fn.inputs.vpcConfig.securityGroupIds, [
             only(plan, "aws:ec2/securityGroup:SecurityGroup", "fetch-rows").id,
         ]);
@@ -150,7 +169,9 @@ describe("consumer stack (Pulumi.engineering.yaml under mocks, fed the database 
         assert.ok(files.includes("__index.js"));
         assert.ok(files.includes("node_modules/mysql2"));
         assert.deepStrictEqual(
-            files.filter((f) => f.startsWith("node_modules/@aws-sdk") || f.startsWith("node_modules/@pulumi")),
+            files.filter(
+                (f) => f.startsWith("node_modules/@aws-sdk") || f.startsWith("node_modules/@pulumi"),
+            ),
             [],
         );
     });
@@ -167,7 +188,8 @@ describe("consumer stack (Pulumi.engineering.yaml under mocks, fed the database 
 
     it("passes the external id to the function when configured", async () => {
         const database = shippedConfig("dev");
-        (database["cross-account-rds:consumers"] as Array<Record<string, unknown>>)[0].externalId = "veggies-42";
+        (database["cross-account-rds:consumers"] as Array<Record<string, unknown>>)[0].externalId =
+            "veggies-42";
         const consumer = { ...shippedConfig("engineering"), "cross-account-rds:externalId": "veggies-42" };
         const withId = (await planPair(database, [consumer])).consumers[0];
         const fn = only(withId, "aws:lambda/function:Function");
@@ -175,32 +197,46 @@ describe("consumer stack (Pulumi.engineering.yaml under mocks, fed the database 
     });
 
     describe("refuses to build against a database stack it cannot use, naming what to do", () => {
-        const consumerWith = (stacks: Record<string, Record<string, unknown>>, patch: Record<string, unknown> = {}) =>
-            planStack(stackFromConfig("engineering", { ...shippedConfig("engineering"), ...patch }), stacks);
+        const consumerWith = (
+            stacks: Record<string, Record<string, unknown>>,
+            patch: Record<string, unknown> = {},
+        ) => planStack(stackFromConfig("engineering", { ...shippedConfig("engineering"), ...patch }), stacks);
 
         it("a database stack that was never deployed", async () => {
             await assert.rejects(consumerWith({}), (err: Error) => {
                 assert.match(err.message, /cannot read stack organization\/cross-account-rds\/dev/);
-                assert.match(err.message, /Deploy the database stack first: `pulumi up --stack organization\/cross-account-rds\/dev`/);
+                assert.match(
+                    err.message,
+                    /Deploy the database stack first: `pulumi up --stack organization\/cross-account-rds\/dev`/,
+                );
                 return true;
             });
         });
 
         it("a database stack missing an output of the contract", async () => {
             const { readerSecretArn: _dropped, ...partial } = pair.database.exports;
-            await assert.rejects(consumerWith({ [DATABASE_STACK]: partial }), /has no output "readerSecretArn".*Deploy the database stack first/s);
+            await assert.rejects(
+                consumerWith({ [DATABASE_STACK]: partial }),
+                /has no output "readerSecretArn".*Deploy the database stack first/s,
+            );
         });
 
         it("a database stack that does not admit this consumer", async () => {
             await assert.rejects(
-                consumerWith({ [DATABASE_STACK]: pair.database.exports }, { "cross-account-rds:consumerName": "marketing" }),
+                consumerWith(
+                    { [DATABASE_STACK]: pair.database.exports },
+                    { "cross-account-rds:consumerName": "marketing" },
+                ),
                 /does not admit consumer "marketing" \(it admits: engineering\)/,
             );
         });
 
         it("a VPC CIDR overlapping the database VPC", async () => {
             await assert.rejects(
-                consumerWith({ [DATABASE_STACK]: pair.database.exports }, { "cross-account-rds:vpcCidr": "10.10.0.0/16" }),
+                consumerWith(
+                    { [DATABASE_STACK]: pair.database.exports },
+                    { "cross-account-rds:vpcCidr": "10.10.0.0/16" },
+                ),
                 /cross-account-rds:vpcCidr: 10\.10\.0\.0\/16 overlaps the database VPC 10\.10\.0\.0\/16/,
             );
         });

@@ -45,7 +45,10 @@ describe("database stack (Pulumi.dev.yaml under mocks)", function () {
         assert.strictEqual(db.inputs.manageMasterUserPassword, true);
         assert.strictEqual(db.inputs.password, undefined, "no master password passes through the program");
         const subnetGroup = only(plan, "aws:rds/subnetGroup:SubnetGroup");
-        assert.deepStrictEqual(subnetGroup.inputs.subnetIds, only(plan, "awsx:ec2:Vpc").state.isolatedSubnetIds);
+        assert.deepStrictEqual(
+            subnetGroup.inputs.subnetIds,
+            only(plan, "awsx:ec2:Vpc").state.isolatedSubnetIds,
+        );
         assert.strictEqual(db.inputs.dbSubnetGroupName, subnetGroup.state.name ?? subnetGroup.id);
     });
 
@@ -53,7 +56,10 @@ describe("database stack (Pulumi.dev.yaml under mocks)", function () {
         const group = only(plan, "aws:rds/parameterGroup:ParameterGroup");
         assert.strictEqual(group.inputs.family, "mysql8.4");
         assert.deepStrictEqual(group.inputs.parameters, [{ name: "require_secure_transport", value: "1" }]);
-        assert.strictEqual(only(plan, "aws:rds/instance:Instance").inputs.parameterGroupName, group.state.name ?? group.id);
+        assert.strictEqual(
+            only(plan, "aws:rds/instance:Instance").inputs.parameterGroupName,
+            group.state.name ?? group.id,
+        );
     });
 
     it("lets config turn deletion protection and the final snapshot off", async () => {
@@ -75,7 +81,11 @@ describe("database stack (Pulumi.dev.yaml under mocks)", function () {
         );
         const bootstrapSg = only(plan, "aws:ec2/securityGroup:SecurityGroup", "db-bootstrap").id;
         assert.deepStrictEqual(
-            rules.map((r) => [r.inputs.fromPort, r.inputs.toPort, r.inputs.cidrIpv4 ?? r.inputs.referencedSecurityGroupId]),
+            rules.map((r) => [
+                r.inputs.fromPort,
+                r.inputs.toPort,
+                r.inputs.cidrIpv4 ?? r.inputs.referencedSecurityGroupId,
+            ]),
             [
                 [3306, 3306, "10.20.0.0/16"],
                 [3306, 3306, bootstrapSg],
@@ -92,8 +102,12 @@ describe("database stack (Pulumi.dev.yaml under mocks)", function () {
         const role = only(plan, "aws:iam/role:Role", "data-access-engineering");
         const trust = policy(role.inputs.assumeRolePolicy);
         assert.strictEqual(role.inputs.maxSessionDuration, 3600);
-        assert.deepStrictEqual(trust.Statement[0].Principal, { AWS: `arn:aws:iam::${CONSUMER_ACCOUNT}:root` });
-        assert.deepStrictEqual(trust.Statement[0].Condition, { ArnEquals: { "aws:PrincipalArn": [FUNCTION_ROLE] } });
+        assert.deepStrictEqual(trust.Statement[0].Principal, {
+            AWS: `arn:aws:iam::${CONSUMER_ACCOUNT}:root`,
+        });
+        assert.deepStrictEqual(trust.Statement[0].Condition, {
+            ArnEquals: { "aws:PrincipalArn": [FUNCTION_ROLE] },
+        });
         assert.ok(evaluate(trust, { principalArn: FUNCTION_ROLE, action: "sts:AssumeRole" }));
         assert.ok(!evaluate(trust, { principalArn: DEPLOYER, action: "sts:AssumeRole" }));
     });
@@ -106,10 +120,11 @@ describe("database stack (Pulumi.dev.yaml under mocks)", function () {
         const statements = policy(inline[0].inputs.policy).Statement;
         const resources = statements.flatMap((s) => [s.Resource].flat());
         assert.ok(!resources.includes("*"));
-        assert.deepStrictEqual(
-            statements.flatMap((s) => [s.Action].flat()).sort(),
-            ["kms:Decrypt", "secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
-        );
+        assert.deepStrictEqual(statements.flatMap((s) => [s.Action].flat()).sort(), [
+            "kms:Decrypt",
+            "secretsmanager:DescribeSecret",
+            "secretsmanager:GetSecretValue",
+        ]);
         assert.ok(resources.includes(secret.state.arn));
         assert.ok(resources.includes(secret.inputs.kmsKeyId));
     });
@@ -165,7 +180,10 @@ describe("database stack (Pulumi.dev.yaml under mocks)", function () {
         assert.strictEqual(invocation.inputs.functionName, fn.state.name);
         assert.match(invocation.inputs.triggers.fingerprint, /^[0-9a-f]{64}$/);
         assert.strictEqual(fn.inputs.runtime, "nodejs22.x");
-        assert.deepStrictEqual(fn.inputs.vpcConfig.subnetIds, only(plan, "awsx:ec2:Vpc").state.isolatedSubnetIds);
+        assert.deepStrictEqual(
+            fn.inputs.vpcConfig.subnetIds,
+            only(plan, "awsx:ec2:Vpc").state.isolatedSubnetIds,
+        );
         const endpoint = only(plan, "aws:ec2/vpcEndpoint:VpcEndpoint");
         assert.strictEqual(endpoint.inputs.serviceName, "com.amazonaws.us-east-1.secretsmanager");
         assert.strictEqual(endpoint.inputs.privateDnsEnabled, true);
@@ -202,13 +220,37 @@ describe("database stack (Pulumi.dev.yaml under mocks)", function () {
             .map((r) => r.inputs.cidrIpv4);
         assert.deepStrictEqual(cidrs, ["10.20.0.0/16", "10.30.0.0/16"]);
         const marketingRole = "arn:aws:iam::333333333333:role/cross-account-rds-marketing-fetch-rows";
-        const trustOf = (name: string) => policy(only(two, "aws:iam/role:Role", name).inputs.assumeRolePolicy);
-        assert.ok(evaluate(trustOf("data-access-engineering"), { principalArn: FUNCTION_ROLE, action: "sts:AssumeRole" }));
-        assert.ok(evaluate(trustOf("data-access-marketing"), { principalArn: marketingRole, action: "sts:AssumeRole" }));
-        assert.ok(!evaluate(trustOf("data-access-engineering"), { principalArn: marketingRole, action: "sts:AssumeRole" }));
-        assert.ok(!evaluate(trustOf("data-access-marketing"), { principalArn: FUNCTION_ROLE, action: "sts:AssumeRole" }));
+        const trustOf = (name: string) =>
+            policy(only(two, "aws:iam/role:Role", name).inputs.assumeRolePolicy);
+        assert.ok(
+            evaluate(trustOf("data-access-engineering"), {
+                principalArn: FUNCTION_ROLE,
+                action: "sts:AssumeRole",
+            }),
+        );
+        assert.ok(
+            evaluate(trustOf("data-access-marketing"), {
+                principalArn: marketingRole,
+                action: "sts:AssumeRole",
+            }),
+        );
+        assert.ok(
+            !evaluate(trustOf("data-access-engineering"), {
+                principalArn: marketingRole,
+                action: "sts:AssumeRole",
+            }),
+        );
+        assert.ok(
+            !evaluate(trustOf("data-access-marketing"), {
+                principalArn: FUNCTION_ROLE,
+                action: "sts:AssumeRole",
+            }),
+        );
         const secretPolicy = policy(only(two, "aws:secretsmanager/secretPolicy:SecretPolicy").inputs.policy);
         const readers = secretPolicy.Statement.flatMap((s) => [(s.Principal as { AWS: string }).AWS].flat());
-        assert.deepStrictEqual(readers.sort(), Object.values(two.exports.dataAccessRoleArns as object).sort());
+        assert.deepStrictEqual(
+            readers.sort(),
+            Object.values(two.exports.dataAccessRoleArns as object).sort(),
+        );
     });
 });

@@ -30,7 +30,9 @@ export async function planPair(
 export function only(plan: StackPlan, type: string, name?: string): PlannedResource {
     const found = plan.resources.filter((r) => r.type === type && (name === undefined || r.name === name));
     if (found.length !== 1) {
-        throw new Error(`expected one ${type}${name ? ` named ${name}` : ""} in ${plan.stack}, found ${found.length}`);
+        throw new Error(
+            `expected one ${type}${name ? ` named ${name}` : ""} in ${plan.stack}, found ${found.length}`,
+        );
     }
     return found[0];
 }
