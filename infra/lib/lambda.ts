@@ -51,11 +51,6 @@ export function vpcLambdaStatements(logGroupArn: string): aws.iam.PolicyStatemen
     ];
 }
 
-/** A policy document as the JSON string IAM takes. */
-export function policyJson(document: aws.iam.PolicyDocument): string {
-    return JSON.stringify(document);
-}
-
 /**
  * Packages the function archive must not carry: the Pulumi SDKs (deploy-time only) and the AWS SDK
  * (the Lambda Node.js runtime provides `@aws-sdk/*`). Everything else in `dependencies` is kept.

@@ -11,10 +11,10 @@ import {
     functionLogGroup,
     LAMBDA_RUNTIME,
     lambdaTrustPolicy,
-    policyJson,
     runtimeProvidedPackages,
     vpcLambdaStatements,
 } from "../lib/lambda";
+import { toPolicyJson } from "../lib/policy";
 import { cidrsOverlap, parseCidr } from "../lib/validate";
 import { ConsumerExports, Exported } from "./contract";
 import { readDatabaseStack } from "./databaseReference";
@@ -142,13 +142,13 @@ export async function consumerStack(config: ConsumerStackConfig): Promise<Export
     const role = new aws.iam.Role("fetch-rows", {
         name: config.functionRoleName,
         description: `fetch-rows: assumes the data-access role of ${config.databaseStack}`,
-        assumeRolePolicy: policyJson(lambdaTrustPolicy(config.accountId)),
+        assumeRolePolicy: toPolicyJson(lambdaTrustPolicy(config.accountId)),
         tags,
     });
     const rolePolicy = new aws.iam.RolePolicy("fetch-rows", {
         role: role.id,
         policy: logGroup.arn.apply((logGroupArn) =>
-            policyJson({
+            toPolicyJson({
                 Version: "2012-10-17",
                 Statement: [
                     {

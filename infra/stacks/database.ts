@@ -14,10 +14,10 @@ import {
     functionLogGroup,
     LAMBDA_RUNTIME,
     lambdaTrustPolicy,
-    policyJson,
     runtimeProvidedPackages,
     vpcLambdaStatements,
 } from "../lib/lambda";
+import { toPolicyJson } from "../lib/policy";
 import { DatabaseExports, Exported } from "./contract";
 
 const MYSQL_PORT = 3306;
@@ -344,7 +344,7 @@ function bootstrapFunction(config: DatabaseStackConfig, deps: BootstrapDeps): aw
     const logGroup = functionLogGroup("db-bootstrap", { functionName, retentionInDays: 30, tags });
     const role = new aws.iam.Role("db-bootstrap", {
         description: "Bootstrap function: reads the master and reader secrets",
-        assumeRolePolicy: policyJson(lambdaTrustPolicy(config.accountId)),
+        assumeRolePolicy: toPolicyJson(lambdaTrustPolicy(config.accountId)),
         tags,
     });
     const rolePolicy = new aws.iam.RolePolicy("db-bootstrap", {
@@ -358,7 +358,7 @@ function bootstrapFunction(config: DatabaseStackConfig, deps: BootstrapDeps): aw
                 readerSecret.kmsKeyArn,
             ])
             .apply(([logGroupArn, masterArn, readerArn, storageKeyArn, readerKeyArn]) =>
-                policyJson({
+                toPolicyJson({
                     Version: "2012-10-17",
                     Statement: [
                         ...vpcLambdaStatements(logGroupArn),
@@ -420,7 +420,7 @@ function bootstrapFunction(config: DatabaseStackConfig, deps: BootstrapDeps): aw
         {
             functionName: fn.name,
             input: JSON.stringify({ fingerprint }),
-            triggers: { fingerprint, readerSecret: readerSecret.secretArn },
+            triggers: { fingerprint, readerSecretVersion: readerSecret.secretVersion.versionId },
         },
         { dependsOn: [db, secretsEndpoint, fn] },
     );
