@@ -1,5 +1,6 @@
 // `npm run bench`: starts a throwaway MariaDB, runs every benchmark in `benches`, prints one table, stops it.
 import { functionBench } from "./function";
+import { planBench } from "./plan";
 import { BenchRow, formatTable } from "./table";
 import { MariaDbServer, startMariaDb } from "../tests/support/mariadb";
 
@@ -11,7 +12,7 @@ export interface BenchContext {
 export type Bench = (context: BenchContext) => Promise<BenchRow[]>;
 
 /** Add benchmarks here; each returns its rows. */
-export const benches: Bench[] = [functionBench];
+export const benches: Bench[] = [functionBench, planBench];
 
 async function main(): Promise<void> {
     const started = Date.now();
