@@ -2,7 +2,6 @@
 // database VPC (accepted through the database stack's peering-accepter role), and the fetch-rows
 // function. Deployed after the database stack, whose outputs it reads by StackReference.
 import * as aws from "@pulumi/aws";
-import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 import { createHandler } from "../../functions/fetch-rows";
 import { PeeredVpcPair } from "../components/peeredVpcPair";
@@ -14,6 +13,7 @@ import {
     runtimeProvidedPackages,
     vpcLambdaStatements,
 } from "../lib/lambda";
+import { interfaceEndpoint, isolatedVpc, tcpRule } from "../lib/network";
 import { toPolicyJson } from "../lib/policy";
 import { cidrsOverlap, parseCidr } from "../lib/validate";
 import { ConsumerExports, Exported } from "./contract";
@@ -38,19 +38,12 @@ export async function consumerStack(config: ConsumerStackConfig): Promise<Export
         );
     }
 
-    const vpc = new awsx.ec2.Vpc("consumer", {
+    const { vpc, routeTableIds } = isolatedVpc("consumer", {
         cidrBlock: config.vpcCidr,
-        numberOfAvailabilityZones: config.availabilityZoneCount,
-        subnetStrategy: "Auto",
-        subnetSpecs: [{ type: "Isolated", name: "function", cidrMask: 24 }],
-        natGateways: { strategy: "None" },
-        enableDnsSupport: true,
-        enableDnsHostnames: true,
+        availabilityZoneCount: config.availabilityZoneCount,
+        subnetName: "function",
         tags,
     });
-    const routeTableIds = Array.from({ length: config.availabilityZoneCount }, (_, i) =>
-        vpc.routeTables.apply((tables) => pulumi.output(tables[i].id)),
-    );
 
     // --- Security groups: the function reaches MySQL over the peering and the endpoints, nothing else.
     const functionSg = new aws.ec2.SecurityGroup("fetch-rows", {
@@ -64,42 +57,32 @@ export async function consumerStack(config: ConsumerStackConfig): Promise<Export
         description: "Interface endpoints: HTTPS from the fetch-rows function only",
         tags,
     });
-    new aws.vpc.SecurityGroupEgressRule("fetch-rows-mysql", {
+    tcpRule("fetch-rows-mysql", "egress", {
         securityGroupId: functionSg.id,
+        port: MYSQL_PORT,
         description: `MySQL to the database VPC of ${config.databaseStack} over the peering`,
-        ipProtocol: "tcp",
-        fromPort: MYSQL_PORT,
-        toPort: MYSQL_PORT,
-        cidrIpv4: exports.vpcCidr,
+        peer: { cidrIpv4: exports.vpcCidr },
     });
-    new aws.vpc.SecurityGroupEgressRule("fetch-rows-endpoints", {
+    tcpRule("fetch-rows-endpoints", "egress", {
         securityGroupId: functionSg.id,
+        port: HTTPS_PORT,
         description: "HTTPS to the STS and Secrets Manager endpoints",
-        ipProtocol: "tcp",
-        fromPort: HTTPS_PORT,
-        toPort: HTTPS_PORT,
-        referencedSecurityGroupId: endpointSg.id,
+        peer: { securityGroupId: endpointSg.id },
     });
-    new aws.vpc.SecurityGroupIngressRule("consumer-endpoints-https-from-fetch-rows", {
+    tcpRule("consumer-endpoints-https-from-fetch-rows", "ingress", {
         securityGroupId: endpointSg.id,
+        port: HTTPS_PORT,
         description: "HTTPS from the fetch-rows function",
-        ipProtocol: "tcp",
-        fromPort: HTTPS_PORT,
-        toPort: HTTPS_PORT,
-        referencedSecurityGroupId: functionSg.id,
+        peer: { securityGroupId: functionSg.id },
     });
-    // Without these a function in an isolated subnet hangs on STS / Secrets Manager until it times out.
-    const endpoints = ["sts", "secretsmanager"].map(
-        (service) =>
-            new aws.ec2.VpcEndpoint(`consumer-${service}`, {
-                vpcId: vpc.vpcId,
-                serviceName: `com.amazonaws.${config.region}.${service}`,
-                vpcEndpointType: "Interface",
-                privateDnsEnabled: true,
-                subnetIds: vpc.isolatedSubnetIds,
-                securityGroupIds: [endpointSg.id],
-                tags,
-            }),
+    const endpoints = ["sts", "secretsmanager"].map((service) =>
+        interfaceEndpoint(`consumer-${service}`, {
+            vpc,
+            service,
+            region: config.region,
+            securityGroupId: endpointSg.id,
+            tags,
+        }),
     );
 
     // --- Peering: requested here, accepted in the database account through its accepter role.

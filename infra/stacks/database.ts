@@ -2,7 +2,6 @@
 // peering-accepter role per consumer. Deployed first; it knows its consumers from config, so nothing
 // here waits for the consumer stacks (DESIGN §2).
 import * as aws from "@pulumi/aws";
-import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { createBootstrapHandler } from "../../functions/db-bootstrap";
@@ -17,10 +16,12 @@ import {
     runtimeProvidedPackages,
     vpcLambdaStatements,
 } from "../lib/lambda";
+import { interfaceEndpoint, IsolatedVpc, isolatedVpc, tcpRule } from "../lib/network";
 import { toPolicyJson } from "../lib/policy";
 import { DatabaseExports, Exported } from "./contract";
 
 const MYSQL_PORT = 3306;
+const HTTPS_PORT = 443;
 const MASTER_USERNAME = "dbadmin";
 const TABLE = "vegetables";
 
@@ -30,20 +31,12 @@ export async function databaseStack(
     const stack = pulumi.getStack();
     const tags = { project: PROJECT, stack, stackRole: "database" };
 
-    const vpc = new awsx.ec2.Vpc("database", {
+    const { vpc, routeTableIds } = isolatedVpc("database", {
         cidrBlock: config.vpcCidr,
-        numberOfAvailabilityZones: config.availabilityZoneCount,
-        subnetStrategy: "Auto",
-        subnetSpecs: [{ type: "Isolated", name: "db", cidrMask: 24 }],
-        natGateways: { strategy: "None" },
-        enableDnsSupport: true,
-        enableDnsHostnames: true,
+        availabilityZoneCount: config.availabilityZoneCount,
+        subnetName: "db",
         tags,
     });
-    // awsx makes one route table per isolated subnet, so the count is known from config at preview.
-    const routeTableIds = Array.from({ length: config.availabilityZoneCount }, (_, i) =>
-        vpc.routeTables.apply((tables) => pulumi.output(tables[i].id)),
-    );
 
     // --- RDS -----------------------------------------------------------------------------------------
     const storageKey = new aws.kms.Key("database-storage", {
@@ -58,14 +51,11 @@ export async function databaseStack(
         tags,
     });
     for (const consumer of config.consumers) {
-        new aws.vpc.SecurityGroupIngressRule(`database-mysql-from-${consumer.name}`, {
+        tcpRule(`database-mysql-from-${consumer.name}`, "ingress", {
             securityGroupId: dbSecurityGroup.id,
+            port: MYSQL_PORT,
             description: `MySQL from consumer ${consumer.name} (account ${consumer.accountId}) over the peering`,
-            ipProtocol: "tcp",
-            fromPort: MYSQL_PORT,
-            toPort: MYSQL_PORT,
-            cidrIpv4: consumer.vpcCidr,
-            tags,
+            peer: { cidrIpv4: consumer.vpcCidr },
         });
     }
     const parameterGroup = new aws.rds.ParameterGroup("database", {
@@ -270,7 +260,7 @@ export function peeringAccepterStatements(
 interface BootstrapDeps {
     readonly stack: string;
     readonly tags: Record<string, string>;
-    readonly vpc: awsx.ec2.Vpc;
+    readonly vpc: IsolatedVpc["vpc"];
     readonly dbSecurityGroup: aws.ec2.SecurityGroup;
     readonly masterSecretArn: pulumi.Output<string>;
     readonly storageKeyArn: pulumi.Output<string>;
@@ -299,45 +289,35 @@ function bootstrapFunction(config: DatabaseStackConfig, deps: BootstrapDeps): aw
         description: "Interface endpoints: HTTPS from the bootstrap function only",
         tags,
     });
-    new aws.vpc.SecurityGroupIngressRule("database-endpoints-https-from-bootstrap", {
+    tcpRule("database-endpoints-https-from-bootstrap", "ingress", {
         securityGroupId: endpointSg.id,
+        port: HTTPS_PORT,
         description: "HTTPS from the bootstrap function",
-        ipProtocol: "tcp",
-        fromPort: 443,
-        toPort: 443,
-        referencedSecurityGroupId: functionSg.id,
+        peer: { securityGroupId: functionSg.id },
     });
-    new aws.vpc.SecurityGroupEgressRule("db-bootstrap-mysql", {
+    tcpRule("db-bootstrap-mysql", "egress", {
         securityGroupId: functionSg.id,
+        port: MYSQL_PORT,
         description: "MySQL to the database",
-        ipProtocol: "tcp",
-        fromPort: MYSQL_PORT,
-        toPort: MYSQL_PORT,
-        referencedSecurityGroupId: deps.dbSecurityGroup.id,
+        peer: { securityGroupId: deps.dbSecurityGroup.id },
     });
-    new aws.vpc.SecurityGroupEgressRule("db-bootstrap-endpoints", {
+    tcpRule("db-bootstrap-endpoints", "egress", {
         securityGroupId: functionSg.id,
+        port: HTTPS_PORT,
         description: "HTTPS to the Secrets Manager endpoint",
-        ipProtocol: "tcp",
-        fromPort: 443,
-        toPort: 443,
-        referencedSecurityGroupId: endpointSg.id,
+        peer: { securityGroupId: endpointSg.id },
     });
-    new aws.vpc.SecurityGroupIngressRule("database-mysql-from-bootstrap", {
+    tcpRule("database-mysql-from-bootstrap", "ingress", {
         securityGroupId: deps.dbSecurityGroup.id,
+        port: MYSQL_PORT,
         description: "MySQL from the bootstrap function (creates the schema and the reader user)",
-        ipProtocol: "tcp",
-        fromPort: MYSQL_PORT,
-        toPort: MYSQL_PORT,
-        referencedSecurityGroupId: functionSg.id,
+        peer: { securityGroupId: functionSg.id },
     });
-    const secretsEndpoint = new aws.ec2.VpcEndpoint("database-secretsmanager", {
-        vpcId: vpc.vpcId,
-        serviceName: `com.amazonaws.${config.region}.secretsmanager`,
-        vpcEndpointType: "Interface",
-        privateDnsEnabled: true,
-        subnetIds: vpc.isolatedSubnetIds,
-        securityGroupIds: [endpointSg.id],
+    const secretsEndpoint = interfaceEndpoint("database-secretsmanager", {
+        vpc,
+        service: "secretsmanager",
+        region: config.region,
+        securityGroupId: endpointSg.id,
         tags,
     });
 

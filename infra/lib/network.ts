@@ -1,0 +1,101 @@
+// The network pieces both stacks build the same way: an isolated VPC, single-port TCP rules and
+// interface endpoints.
+import * as aws from "@pulumi/aws";
+import * as awsx from "@pulumi/awsx";
+import * as pulumi from "@pulumi/pulumi";
+
+export interface IsolatedVpcArgs {
+    /** The VPC's CIDR block. */
+    readonly cidrBlock: string;
+    /** Availability zones, one isolated /24 subnet each. */
+    readonly availabilityZoneCount: number;
+    /** Name of the subnet tier (`db`, `function`). */
+    readonly subnetName: string;
+    /** Tags for the VPC and its children (default none). */
+    readonly tags?: Record<string, string>;
+}
+
+export interface IsolatedVpc {
+    readonly vpc: awsx.ec2.Vpc;
+    /** One per subnet; the count comes from config, so it is known at preview. */
+    readonly routeTableIds: pulumi.Output<string>[];
+}
+
+/** A VPC of isolated subnets only: no NAT, no internet gateway, DNS support and host names on. */
+export function isolatedVpc(name: string, args: IsolatedVpcArgs): IsolatedVpc {
+    const vpc = new awsx.ec2.Vpc(name, {
+        cidrBlock: args.cidrBlock,
+        numberOfAvailabilityZones: args.availabilityZoneCount,
+        subnetStrategy: "Auto",
+        subnetSpecs: [{ type: "Isolated", name: args.subnetName, cidrMask: 24 }],
+        natGateways: { strategy: "None" },
+        enableDnsSupport: true,
+        enableDnsHostnames: true,
+        tags: args.tags,
+    });
+    // awsx makes one route table per isolated subnet; never look them up (their count must be known).
+    const routeTableIds = Array.from({ length: args.availabilityZoneCount }, (_, i) =>
+        vpc.routeTables.apply((tables) => pulumi.output(tables[i].id)),
+    );
+    return { vpc, routeTableIds };
+}
+
+export interface TcpRuleArgs {
+    /** The security group the rule belongs to. */
+    readonly securityGroupId: pulumi.Input<string>;
+    /** The one TCP port allowed. */
+    readonly port: number;
+    /** Why the rule exists (every rule is described). */
+    readonly description: string;
+    /** The peer: a CIDR block or another security group. */
+    readonly peer:
+        { readonly cidrIpv4: pulumi.Input<string> } | { readonly securityGroupId: pulumi.Input<string> };
+}
+
+/** One TCP port in or out of a security group, to exactly one peer. */
+export function tcpRule(
+    name: string,
+    direction: "ingress" | "egress",
+    args: TcpRuleArgs,
+): aws.vpc.SecurityGroupIngressRule | aws.vpc.SecurityGroupEgressRule {
+    const ruleArgs = {
+        securityGroupId: args.securityGroupId,
+        description: args.description,
+        ipProtocol: "tcp",
+        fromPort: args.port,
+        toPort: args.port,
+        ...("cidrIpv4" in args.peer
+            ? { cidrIpv4: args.peer.cidrIpv4 }
+            : { referencedSecurityGroupId: args.peer.securityGroupId }),
+    };
+    return direction === "ingress"
+        ? new aws.vpc.SecurityGroupIngressRule(name, ruleArgs)
+        : new aws.vpc.SecurityGroupEgressRule(name, ruleArgs);
+}
+
+export interface InterfaceEndpointArgs {
+    readonly vpc: awsx.ec2.Vpc;
+    /** The AWS service, as in `com.amazonaws.<region>.<service>`. */
+    readonly service: string;
+    readonly region: string;
+    /** The endpoint's security group. */
+    readonly securityGroupId: pulumi.Input<string>;
+    /** Tags (default none). */
+    readonly tags?: Record<string, string>;
+}
+
+/**
+ * An interface endpoint with private DNS in every isolated subnet: without it a function in those
+ * subnets hangs on the service until it times out.
+ */
+export function interfaceEndpoint(name: string, args: InterfaceEndpointArgs): aws.ec2.VpcEndpoint {
+    return new aws.ec2.VpcEndpoint(name, {
+        vpcId: args.vpc.vpcId,
+        serviceName: `com.amazonaws.${args.region}.${args.service}`,
+        vpcEndpointType: "Interface",
+        privateDnsEnabled: true,
+        subnetIds: args.vpc.isolatedSubnetIds,
+        securityGroupIds: [args.securityGroupId],
+        tags: args.tags,
+    });
+}
