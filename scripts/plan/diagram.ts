@@ -29,19 +29,20 @@ export function mermaid(plan: Plan): string {
     lines.push(`    ${d}_secret["reader secret (blockPublicPolicy)"]`);
     lines.push(`    ${d}_key["KMS key (rotation ${key?.inputs.enableKeyRotation ? "on" : "off"})"]`);
     lines.push(`    ${d}_secret -- encrypted with --> ${d}_key`);
+    const roleName = (arns: unknown, consumer: StackPlan) => {
+        const arn = (arns as Record<string, string> | undefined)?.[consumer.consumerName ?? ""];
+        return label(String(first(db, "aws:iam/role:Role", (r) => r.state.arn === arn)?.state.name ?? "?"));
+    };
     for (const consumer of plan.consumers) {
         const c = id(consumer.stack);
-        const role = db.resources.find(
-            (r) =>
-                r.type === "aws:iam/role:Role" &&
-                r.state.arn ===
-                    (db.exports.dataAccessRoleArns as Record<string, string> | undefined)?.[
-                        consumer.consumerName ?? ""
-                    ],
+        lines.push(
+            `    ${c}_data_access["data-access role ${roleName(db.exports.dataAccessRoleArns, consumer)}"]`,
         );
-        lines.push(`    ${c}_data_access["data-access role ${label(String(role?.state.name ?? "?"))}"]`);
         lines.push(`    ${c}_data_access -- GetSecretValue --> ${d}_secret`);
         lines.push(`    ${c}_data_access -- kms:Decrypt via Secrets Manager --> ${d}_key`);
+        lines.push(
+            `    ${c}_accepter["peering-accepter role ${roleName(db.exports.peeringAccepterRoleArns, consumer)}"]`,
+        );
     }
     lines.push("  end");
     for (const consumer of plan.consumers) {
@@ -62,11 +63,15 @@ export function mermaid(plan: Plan): string {
         lines.push(`      ${c}_endpoints["VPC endpoints: ${endpoints.join(", ")}"]`);
         lines.push("    end");
         lines.push(`    ${c}_role["role ${label(String(fnRole?.state.name ?? "?"))}"]`);
+        lines.push(`    ${c}_deployer["deployer (pulumi up)"]`);
         lines.push("  end");
+        const peering = first(consumer, "aws:ec2/vpcPeeringConnection:VpcPeeringConnection");
+        lines.push(`  ${c}_peering{{"VPC peering ${peering?.id ?? "?"}"}}`);
         lines.push(`  ${c}_fn -. runs as .-> ${c}_role`);
         lines.push(`  ${c}_role -- sts:AssumeRole --> ${c}_data_access`);
-        lines.push(`  ${c}_fn -- "VPC peering, tcp/3306" --> ${d}_rds`);
+        lines.push(`  ${c}_fn -- "tcp/3306" --> ${c}_peering -- "tcp/3306" --> ${d}_rds`);
         lines.push(`  ${c}_fn -- "443" --> ${c}_endpoints`);
+        lines.push(`  ${c}_deployer -- "sts:AssumeRole, accepts" --> ${c}_accepter -.-> ${c}_peering`);
     }
     return `${lines.join("\n")}\n`;
 }

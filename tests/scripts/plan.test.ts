@@ -103,7 +103,18 @@ describe("npm start: the offline plan", function () {
             assert.match(diagram, /VPC 10\.10\.0\.0\/16/);
             assert.match(diagram, /VPC 10\.20\.0\.0\/16/);
             assert.match(diagram, /sts:AssumeRole/);
-            assert.match(diagram, /VPC peering, tcp\/3306/);
+            assert.match(diagram, /VPC peering pcx-[0-9a-f]{17}/);
+            assert.match(diagram, /peering-accepter role peering-accepter-engineering/);
+        });
+
+        it("is the diagram the README embeds", () => {
+            const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+            const embedded = /```mermaid\n([\s\S]*?)```/.exec(readme)?.[1];
+            assert.strictEqual(
+                embedded,
+                fs.readFileSync(diagramFile(), "utf8"),
+                "regenerate it with npm start -- --diagram",
+            );
         });
 
         it("never shows the reader password, in stdout or in plan.json", () => {
