@@ -4,6 +4,9 @@ import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 
+export const MYSQL_PORT = 3306;
+export const HTTPS_PORT = 443;
+
 export interface IsolatedVpcArgs {
     /** The VPC's CIDR block. */
     readonly cidrBlock: string;

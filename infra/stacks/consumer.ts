@@ -13,14 +13,11 @@ import {
     runtimeProvidedPackages,
     vpcLambdaStatements,
 } from "../lib/lambda";
-import { interfaceEndpoint, isolatedVpc, tcpRule } from "../lib/network";
+import { HTTPS_PORT, interfaceEndpoint, isolatedVpc, MYSQL_PORT, tcpRule } from "../lib/network";
 import { toPolicyJson } from "../lib/policy";
 import { cidrsOverlap, parseCidr } from "../lib/validate";
 import { ConsumerExports, Exported } from "./contract";
 import { readDatabaseStack } from "./databaseReference";
-
-const MYSQL_PORT = 3306;
-const HTTPS_PORT = 443;
 
 export async function consumerStack(config: ConsumerStackConfig): Promise<Exported<ConsumerExports>> {
     const stack = pulumi.getStack();

@@ -16,12 +16,10 @@ import {
     runtimeProvidedPackages,
     vpcLambdaStatements,
 } from "../lib/lambda";
-import { interfaceEndpoint, IsolatedVpc, isolatedVpc, tcpRule } from "../lib/network";
+import { HTTPS_PORT, interfaceEndpoint, IsolatedVpc, isolatedVpc, MYSQL_PORT, tcpRule } from "../lib/network";
 import { toPolicyJson } from "../lib/policy";
 import { DatabaseExports, Exported } from "./contract";
 
-const MYSQL_PORT = 3306;
-const HTTPS_PORT = 443;
 const MASTER_USERNAME = "dbadmin";
 const TABLE = "vegetables";
 
