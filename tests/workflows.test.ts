@@ -73,6 +73,7 @@ describe("GitHub workflows", () => {
             "actions/checkout",
             "actions/setup-node",
             "npm ci",
+            "sudo apt-get update && sudo apt-get install -y --no-install-recommends mariadb-server openssl",
             "npm test",
             "npm start",
             "actions/checkout",
