@@ -86,9 +86,7 @@ export async function databaseStack(
         port: MYSQL_PORT,
         deletionProtection: config.db.deletionProtection,
         skipFinalSnapshot: config.db.skipFinalSnapshot,
-        finalSnapshotIdentifier: config.db.skipFinalSnapshot
-            ? undefined
-            : `${PROJECT}-${stack}-final`.slice(0, 255),
+        finalSnapshotIdentifier: config.db.skipFinalSnapshot ? undefined : nameFor(stack, "final", 255),
         backupRetentionPeriod: config.db.backupRetentionDays,
         copyTagsToSnapshot: true,
         autoMinorVersionUpgrade: true,
@@ -193,6 +191,12 @@ export async function databaseStack(
     };
 }
 
+/** `cross-account-rds-<stack>-<suffix>` in the letters, digits and single hyphens AWS names accept. */
+export function nameFor(stack: string, suffix: string, maxLength: number): string {
+    const stackPart = stack.replace(/[^A-Za-z0-9]+/g, "-").replace(/^-|-$/g, "");
+    return `${PROJECT}-${stackPart}`.slice(0, maxLength - suffix.length - 1).replace(/-$/, "") + `-${suffix}`;
+}
+
 function byConsumer(
     consumers: readonly ConsumerSpec[],
     roles: readonly CrossAccountRole[],
@@ -268,7 +272,7 @@ interface BootstrapDeps {
 
 function bootstrapFunction(config: DatabaseStackConfig, deps: BootstrapDeps): aws.lambda.Invocation {
     const { tags, vpc, db, readerSecret } = deps;
-    const functionName = `${PROJECT}-${deps.stack.replace(/[^A-Za-z0-9-_]/g, "-")}-db-bootstrap`.slice(0, 64);
+    const functionName = nameFor(deps.stack, "db-bootstrap", 64);
     const schema = {
         database: config.db.name,
         table: TABLE,

@@ -2,6 +2,7 @@ import * as assert from "assert";
 import { evaluate } from "../../scripts/plan/policyEval";
 import { StackPlan } from "../../scripts/plan/run";
 import { DATABASE_EXPORT_NAMES } from "../../infra/stacks/contract";
+import { nameFor } from "../../infra/stacks/database";
 import { all, only, planDatabase, policy, shippedConfig } from "../support/stacks";
 
 const DB_ACCOUNT = "111111112974";
@@ -252,5 +253,12 @@ describe("database stack (Pulumi.dev.yaml under mocks)", function () {
             readers.sort(),
             Object.values(two.exports.dataAccessRoleArns as object).sort(),
         );
+    });
+
+    it("derives AWS names from any stack name: letters, digits and single hyphens, within the length limit", () => {
+        assert.strictEqual(nameFor("prod_db.eu--1", "final", 255), "cross-account-rds-prod-db-eu-1-final");
+        const long = nameFor("x".repeat(80), "db-bootstrap", 64);
+        assert.strictEqual(long.length, 64);
+        assert.match(long, /^cross-account-rds-x+-db-bootstrap$/);
     });
 });
