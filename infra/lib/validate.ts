@@ -119,6 +119,11 @@ export function requireCidr(
     return cidr;
 }
 
+/** Whether `outer` holds every address of `inner`. */
+export function cidrContains(outer: Cidr, inner: Cidr): boolean {
+    return outer.first <= inner.first && inner.last <= outer.last;
+}
+
 export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
     return a.first <= b.last && b.first <= a.last;
 }

@@ -35,7 +35,7 @@ export interface MockCloudOptions {
 }
 
 /** What `awsx.ec2.Vpc` (a plugin-side component, invisible under mocks) would output for its args. */
-export function awsxVpcOutputs(name: string, inputs: Props): Record<string, unknown> {
+function awsxVpcOutputs(name: string, inputs: Props): Record<string, unknown> {
     const azCount: number = inputs.numberOfAvailabilityZones ?? inputs.availabilityZoneNames?.length ?? 3;
     const specs: Array<{ type: string; name?: string }> = inputs.subnetSpecs ?? [
         { type: "Private" },
@@ -63,7 +63,7 @@ export function awsxVpcOutputs(name: string, inputs: Props): Record<string, unkn
 }
 
 /** `prefix-` and 17 hex digits derived from `seed`, like real EC2 ids. */
-export function awsId(prefix: string, seed: string): string {
+function awsId(prefix: string, seed: string): string {
     return `${prefix}-${hash(seed).slice(0, 17)}`;
 }
 

@@ -2,7 +2,7 @@
 // role → secret → key) and the network chain (CIDRs, routes both ways, security groups, endpoints).
 // Each check names what is missing and where, so a ✗ says which link to fix.
 import { asList, PolicyJson } from "../../infra/lib/policy";
-import { cidrsOverlap, parseCidr } from "../../infra/lib/validate";
+import { cidrContains, cidrsOverlap, parseCidr } from "../../infra/lib/validate";
 import { evaluate } from "./policyEval";
 import { Plan, PlannedResource, StackPlan } from "./run";
 
@@ -124,7 +124,7 @@ function coversPort(rule: Rule, port: number): boolean {
 function cidrWithin(inner: string, outer: string | undefined): boolean {
     const a = parseCidr(inner);
     const b = outer ? parseCidr(outer) : undefined;
-    return !!a && !!b && b.first <= a.first && a.last <= b.last;
+    return !!a && !!b && cidrContains(b, a);
 }
 
 class Checks {
@@ -386,7 +386,7 @@ function verifyNetwork(c: Checks, db: StackPlan, consumer: StackPlan, fn: Planne
     );
     c.add(
         "Network: the database security group allows 3306 in from the consumer VPC",
-        dbRules.some((r) => cidrWithin(consumerCidr, r.cidr) && r.cidr === consumerCidr),
+        dbRules.some((r) => r.cidr === consumerCidr),
         `no ingress rule on ${dbSgs.join(", ")} allows tcp/3306 from ${consumerCidr}`,
     );
     const dbOwnSgs = new Set(of(db, T.sg).map(idOf));

@@ -18,20 +18,3 @@ export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
 export function isSecret<T>(output: pulumi.Output<T>): Promise<boolean> {
     return pulumi.isSecret(output);
 }
-
-/** Parses a JSON policy document output into an object. */
-export async function policyOf(output: pulumi.Input<string>): Promise<PolicyJson> {
-    return JSON.parse(await promiseOf(pulumi.output(output))) as PolicyJson;
-}
-
-export interface PolicyJson {
-    Version: string;
-    Statement: Array<{
-        Sid?: string;
-        Effect: "Allow" | "Deny";
-        Principal?: { AWS?: string | string[]; Service?: string | string[] } | "*";
-        Action: string | string[];
-        Resource?: string | string[];
-        Condition?: Record<string, Record<string, string | string[]>>;
-    }>;
-}
