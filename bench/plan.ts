@@ -56,7 +56,7 @@ export async function planBench(_context: BenchContext): Promise<BenchRow[]> {
             const stacks = writeStacks(fs.mkdtempSync(path.join(dir, `${count}-`)), count);
             const args = [
                 require.resolve("ts-node/dist/bin.js"),
-                path.join(ROOT, "scripts", "plan.ts"),
+                path.join(ROOT, "plan", "main.ts"),
                 "--quiet",
                 "--database-stack",
                 stacks.database,

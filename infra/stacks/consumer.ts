@@ -16,7 +16,7 @@ import {
 import { HTTPS_PORT, interfaceEndpoint, isolatedVpc, MYSQL_PORT, tcpRule } from "../lib/network";
 import { toPolicyJson } from "../lib/policy";
 import { cidrsOverlap, parseCidr } from "../lib/validate";
-import { ConsumerExports, Exported } from "./contract";
+import { ConsumerExports, Exported } from "../contract";
 import { readDatabaseStack } from "./databaseReference";
 
 export async function consumerStack(config: ConsumerStackConfig): Promise<Exported<ConsumerExports>> {

@@ -18,7 +18,7 @@ import {
 } from "../lib/lambda";
 import { HTTPS_PORT, interfaceEndpoint, IsolatedVpc, isolatedVpc, MYSQL_PORT, tcpRule } from "../lib/network";
 import { toPolicyJson } from "../lib/policy";
-import { DatabaseExports, Exported } from "./contract";
+import { DatabaseExports, Exported } from "../contract";
 
 const MASTER_USERNAME = "dbadmin";
 const TABLE = "vegetables";

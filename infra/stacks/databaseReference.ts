@@ -4,7 +4,7 @@
 // resource is declared.
 import * as pulumi from "@pulumi/pulumi";
 import { ConsumerStackConfig, PROJECT } from "../config";
-import { DATABASE_EXPORT_NAMES, DatabaseExports } from "./contract";
+import { DATABASE_EXPORT_NAMES, DatabaseExports } from "../contract";
 
 export interface DatabaseReference {
     readonly ref: pulumi.StackReference;

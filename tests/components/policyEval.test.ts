@@ -1,7 +1,7 @@
 import { OTHER_ACCOUNT_ID, TEST_ACCOUNT_ID, promiseOf } from "../support/mocks";
 import * as assert from "assert";
 import { CrossAccountRole } from "../../infra/components/crossAccountRole";
-import { evaluate, PolicyJson } from "../../scripts/plan/policyEval";
+import { evaluate, PolicyJson } from "../../plan/policyEval";
 import { recorded, uniqueName } from "./support";
 
 const TRUSTED = OTHER_ACCOUNT_ID;

@@ -1,7 +1,7 @@
 // Helpers shared by the component tests; import tests/support/mocks first in each test file.
 import * as pulumi from "@pulumi/pulumi";
 import { cloud, promiseOf } from "../support/mocks";
-import type { RecordedResource } from "../../scripts/plan/mockCloud";
+import type { RecordedResource } from "../../plan/mockCloud";
 
 /** The single resource of `type` named `name`, once the mock has recorded it (bounded wait). */
 export async function recorded(type: string, name: string, timeoutMs = 3000): Promise<RecordedResource> {

@@ -1,8 +1,8 @@
 import * as assert from "assert";
-import { DATABASE_EXPORT_NAMES } from "../../infra/stacks/contract";
-import { evaluate } from "../../scripts/plan/policyEval";
-import { Plan, planStack, StackPlan } from "../../scripts/plan/run";
-import { stackFromConfig } from "../../scripts/plan/stackFiles";
+import { DATABASE_EXPORT_NAMES } from "../../infra/contract";
+import { evaluate } from "../../plan/policyEval";
+import { Plan, planStack, StackPlan } from "../../plan/run";
+import { stackFromConfig } from "../../plan/stackFiles";
 import { all, only, planPair, policy, shippedConfig } from "../support/stacks";
 
 const CONSUMER_ACCOUNT = "222222225884";

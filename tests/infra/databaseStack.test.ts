@@ -1,7 +1,7 @@
 import * as assert from "assert";
-import { evaluate } from "../../scripts/plan/policyEval";
-import { StackPlan } from "../../scripts/plan/run";
-import { DATABASE_EXPORT_NAMES } from "../../infra/stacks/contract";
+import { evaluate } from "../../plan/policyEval";
+import { StackPlan } from "../../plan/run";
+import { DATABASE_EXPORT_NAMES } from "../../infra/contract";
 import { nameFor } from "../../infra/stacks/database";
 import { all, only, planDatabase, policy, shippedConfig } from "../support/stacks";
 

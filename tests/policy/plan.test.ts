@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { defaultPackConfig } from "../../policy/config";
 import { resourcePolicies, validateResource, validateStack } from "../../policy/policies";
-import { Plan } from "../../scripts/plan/run";
+import { Plan } from "../../plan/run";
 import { planPair } from "../support/stacks";
 
 describe("the policy pack over the offline plan of both shipped stacks", function () {

@@ -1,6 +1,6 @@
 // Import this before the code under test: it installs the mock cloud every component test shares.
 import * as pulumi from "@pulumi/pulumi";
-import { MockCloud } from "../../scripts/plan/mockCloud";
+import { MockCloud } from "../../plan/mockCloud";
 
 export const TEST_ACCOUNT_ID = "111111112974";
 export const OTHER_ACCOUNT_ID = "222222225884";

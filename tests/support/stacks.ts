@@ -3,8 +3,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import type { PolicyJson } from "../../infra/lib/policy";
-import { planAll, planStack, PlannedResource, StackPlan } from "../../scripts/plan/run";
-import { stackFromConfig } from "../../scripts/plan/stackFiles";
+import { planAll, planStack, PlannedResource, StackPlan } from "../../plan/run";
+import { stackFromConfig } from "../../plan/stackFiles";
 
 export const ROOT = path.join(__dirname, "..", "..");
 

@@ -1,4 +1,4 @@
-// Runs planned waves against a "workspace" (the Automation API in scripts/deploy.ts, fakes in tests):
+// Runs planned waves against a "workspace" (the Automation API in ops/deploy.ts, fakes in tests):
 // one wave after the other, the stacks of a wave in parallel, stopping after the first wave with a
 // failure. A consumer is updated only when its database stack has outputs (is deployed).
 import type { PlannedStack } from "./order";

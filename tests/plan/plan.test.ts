@@ -4,8 +4,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { stringify } from "yaml";
-import { main, PlanOutcome } from "../../scripts/plan";
-import { Plan } from "../../scripts/plan/run";
+import { main, PlanOutcome } from "../../plan/main";
+import { Plan } from "../../plan/run";
 import { ROOT, shippedConfig } from "../support/stacks";
 
 interface Run extends PlanOutcome {
@@ -240,7 +240,7 @@ describe("npm start: the offline plan", function () {
                 process.execPath,
                 [
                     require.resolve("ts-node/dist/bin.js"),
-                    path.join(ROOT, "scripts/plan.ts"),
+                    path.join(ROOT, "plan/main.ts"),
                     "--database-stack",
                     file,
                 ],

@@ -5,11 +5,11 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
-import { mermaid } from "./plan/diagram";
-import { planJson, renderChecks, renderStack } from "./plan/render";
-import { Plan, planAll } from "./plan/run";
-import { readStackFile, StackFile, StackFileError } from "./plan/stackFiles";
-import { Check, verifyPlan } from "./plan/verify";
+import { mermaid } from "./diagram";
+import { planJson, renderChecks, renderStack } from "./render";
+import { Plan, planAll } from "./run";
+import { readStackFile, StackFile, StackFileError } from "./stackFiles";
+import { Check, verifyPlan } from "./verify";
 
 const ROOT = path.join(__dirname, "..");
 

@@ -3,7 +3,7 @@ import { execFile } from "child_process";
 import * as http from "http";
 import type { AddressInfo } from "net";
 import * as path from "path";
-import { checkInvocation, parseSmokeArgs, SMOKE_EVENT } from "../../scripts/smoke/checks";
+import { checkInvocation, parseSmokeArgs, SMOKE_EVENT } from "../../ops/smoke/checks";
 
 const root = path.resolve(__dirname, "../..");
 
@@ -150,7 +150,7 @@ describe("smoke test: the script against a stand-in Lambda on 127.0.0.1", () => 
         };
         const args = [
             require.resolve("ts-node/dist/bin"),
-            "scripts/smoke.ts",
+            "ops/smoke.ts",
             "--function-name",
             "fetch-rows-abc",
             "--region",

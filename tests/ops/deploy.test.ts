@@ -9,14 +9,14 @@ import {
     PlanError,
     readStackFiles,
     type StackFile,
-} from "../../scripts/deploy/order";
+} from "../../ops/deploy/order";
 import {
     linePrefixer,
     parseDeployArgs,
     runWaves,
     type StackOps,
     type Workspace,
-} from "../../scripts/deploy/run";
+} from "../../ops/deploy/run";
 
 const root = path.resolve(__dirname, "../..");
 

@@ -2,8 +2,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { parseStackConfig, StackConfig } from "../../infra/config";
-import { InvalidValueError } from "../../infra/lib/validate";
+import { parseStackConfig, StackConfig } from "../infra/config";
+import { InvalidValueError } from "../infra/lib/validate";
 
 export interface StackFile {
     /** Stack name, from the file name. */

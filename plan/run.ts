@@ -1,8 +1,8 @@
 // Runs the database program and then each consumer program under mocks with their real stack config;
 // each consumer's StackReference is served the database run's exports.
 import * as pulumi from "@pulumi/pulumi";
-import { PROJECT, StackConfig } from "../../infra/config";
-import { program } from "../../infra/program";
+import { PROJECT, StackConfig } from "../infra/config";
+import { program } from "../infra/program";
 import { MockCloud, RecordedResource } from "./mockCloud";
 import { runStack } from "./runStack";
 import { StackFile } from "./stackFiles";
