@@ -5,12 +5,11 @@ import {
     describe,
     InvalidValueError,
     requireAccountId,
-    requireCidr,
-    requireDisjoint,
     requirePrincipalArn,
     requireRegion,
     requireRoleName,
 } from "./lib/validate";
+import { requireCidr, requireDisjoint } from "./lib/cidr";
 
 export const PROJECT = "cross-account-rds";
 

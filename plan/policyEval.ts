@@ -1,8 +1,8 @@
 // A minimal IAM policy evaluator: enough of AWS's rules to decide who may assume a role or read a secret
 // under the policies this project writes. Explicit Deny wins, then any matching Allow; anything else is
 // denied, including every condition operator it does not know. Free of Pulumi so the offline plan can use it.
-import { arnMatches, asList, actionMatches, globMatch } from "../infra/lib/policy";
-import type { PolicyJson, PrincipalJson, StatementJson } from "../infra/lib/policy";
+import { arnMatches, asList, actionMatches, globMatch } from "../infra/lib/iam";
+import type { PolicyJson, PrincipalJson, StatementJson } from "../infra/lib/iam";
 
 export type { PolicyJson };
 

@@ -1,8 +1,8 @@
 // Verifies the whole access path of a plan, link by link: the IAM chain (function role → data-access
 // role → secret → key) and the network chain (CIDRs, routes both ways, security groups, endpoints).
 // Each check names what is missing and where, so a ✗ says which link to fix.
-import { asList, PolicyJson } from "../infra/lib/policy";
-import { cidrContains, cidrsOverlap, parseCidr } from "../infra/lib/validate";
+import { asList, PolicyJson } from "../infra/lib/iam";
+import { cidrContains, cidrsOverlap, parseCidr } from "../infra/lib/cidr";
 import { evaluate } from "./policyEval";
 import { Plan, PlannedResource, StackPlan } from "./run";
 

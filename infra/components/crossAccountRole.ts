@@ -7,7 +7,7 @@ import {
     requirePrincipalArn,
     requireRoleName,
 } from "../lib/validate";
-import { actionMatches, partitionOf, policyDocument, rootArn, toPolicyJson } from "../lib/policy";
+import { actionMatches, partitionOf, policyDocument, rootArn, toPolicyJson } from "../lib/iam";
 
 export interface CrossAccountRoleArgs {
     /** Account whose principals may assume the role (required; no default). */

@@ -1,14 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import {
-    InvalidValueError,
-    describe,
-    parseCidr,
-    requireAccountId,
-    requireDisjoint,
-    requireRegion,
-} from "../lib/validate";
-import type { Cidr } from "../lib/validate";
+import { parseCidr, requireDisjoint } from "../lib/cidr";
+import type { Cidr } from "../lib/cidr";
+import { describe, InvalidValueError, requireAccountId, requireRegion } from "../lib/validate";
 
 export interface PeeringSide {
     /** The side's VPC id (required). */

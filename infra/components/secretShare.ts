@@ -7,7 +7,7 @@ import {
     requirePrincipalArn,
     requireRegion,
 } from "../lib/validate";
-import { oneOrMany, policyDocument, rootArn, toPolicyJson } from "../lib/policy";
+import { oneOrMany, policyDocument, rootArn, toPolicyJson } from "../lib/iam";
 
 export interface SecretShareArgs {
     /** The secret value; wrapped with `pulumi.secret()` whether or not it already is (required). */

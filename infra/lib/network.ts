@@ -4,8 +4,9 @@ import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 
-export const MYSQL_PORT = 3306;
-export const HTTPS_PORT = 443;
+import { HTTPS_PORT, MYSQL_PORT } from "./constants";
+
+export { HTTPS_PORT, MYSQL_PORT };
 
 export interface IsolatedVpcArgs {
     /** The VPC's CIDR block. */

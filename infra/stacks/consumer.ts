@@ -14,8 +14,8 @@ import {
     vpcLambdaStatements,
 } from "../lib/lambda";
 import { HTTPS_PORT, interfaceEndpoint, isolatedVpc, MYSQL_PORT, tcpRule } from "../lib/network";
-import { toPolicyJson } from "../lib/policy";
-import { cidrsOverlap, parseCidr } from "../lib/validate";
+import { toPolicyJson } from "../lib/iam";
+import { cidrsOverlap, parseCidr } from "../lib/cidr";
 import { ConsumerExports, Exported } from "../contract";
 import { readDatabaseStack } from "./databaseReference";
 

@@ -17,7 +17,7 @@ import {
     vpcLambdaStatements,
 } from "../lib/lambda";
 import { HTTPS_PORT, interfaceEndpoint, IsolatedVpc, isolatedVpc, MYSQL_PORT, tcpRule } from "../lib/network";
-import { toPolicyJson } from "../lib/policy";
+import { toPolicyJson } from "../lib/iam";
 import { DatabaseExports, Exported } from "../contract";
 
 const MASTER_USERNAME = "dbadmin";

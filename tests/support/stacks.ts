@@ -2,7 +2,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import type { PolicyJson } from "../../infra/lib/policy";
+import type { PolicyJson } from "../../infra/lib/iam";
 import { planAll, planStack, PlannedResource, StackPlan } from "../../plan/run";
 import { stackFromConfig } from "../../plan/stackFiles";
 
