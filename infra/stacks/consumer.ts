@@ -7,10 +7,10 @@ import { createHandler } from "../../functions/fetch-rows";
 import { PeeredVpcPair } from "../components/peeredVpcPair";
 import { ConsumerStackConfig, PROJECT } from "../config";
 import {
+    functionCodePathOptions,
     functionLogGroup,
     LAMBDA_RUNTIME,
     lambdaTrustPolicy,
-    runtimeProvidedPackages,
     vpcLambdaStatements,
 } from "../lib/lambda";
 import { HTTPS_PORT, interfaceEndpoint, isolatedVpc, MYSQL_PORT, tcpRule } from "../lib/network";
@@ -166,7 +166,7 @@ export async function consumerStack(config: ConsumerStackConfig): Promise<Export
             timeout: config.fn.timeoutSeconds,
             memorySize: config.fn.memoryMb,
             callbackFactory: () => createHandler(),
-            codePathOptions: { extraExcludePackages: runtimeProvidedPackages() },
+            codePathOptions: functionCodePathOptions("fetch-rows"),
             vpcConfig: { subnetIds: vpc.isolatedSubnetIds, securityGroupIds: [functionSg.id] },
             environment: { variables: environment },
             tags,

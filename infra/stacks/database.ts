@@ -10,10 +10,10 @@ import { CrossAccountRole } from "../components/crossAccountRole";
 import { SecretShare } from "../components/secretShare";
 import { ConsumerSpec, DatabaseStackConfig, PROJECT } from "../config";
 import {
+    functionCodePathOptions,
     functionLogGroup,
     LAMBDA_RUNTIME,
     lambdaTrustPolicy,
-    runtimeProvidedPackages,
     vpcLambdaStatements,
 } from "../lib/lambda";
 import { HTTPS_PORT, interfaceEndpoint, IsolatedVpc, isolatedVpc, MYSQL_PORT, tcpRule } from "../lib/network";
@@ -376,7 +376,7 @@ function bootstrapFunction(config: DatabaseStackConfig, deps: BootstrapDeps): aw
             timeout: 60,
             memorySize: 256,
             callbackFactory: () => createBootstrapHandler(),
-            codePathOptions: { extraExcludePackages: runtimeProvidedPackages() },
+            codePathOptions: functionCodePathOptions("db-bootstrap"),
             vpcConfig: { subnetIds: vpc.isolatedSubnetIds, securityGroupIds: [functionSg.id] },
             environment: {
                 variables: {
