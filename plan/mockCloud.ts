@@ -197,13 +197,53 @@ export class MockCloud implements pulumi.runtime.Mocks {
                     id,
                     state: {
                         arn: `arn:aws:ec2:${region}:${accountId}:vpc-endpoint/${id}`,
-                        dnsEntries: [
-                            { dnsName: `${id}.${inputs.serviceName}`, hostedZoneId: "Z7HUB22UULQXV" },
-                        ],
+                        // The provider leaves dnsEntries empty for `Resource` endpoints.
+                        dnsEntries:
+                            inputs.vpcEndpointType === "Resource"
+                                ? []
+                                : [{ dnsName: `${id}.${inputs.serviceName}`, hostedZoneId: "Z7HUB22UULQXV" }],
                         state: "available",
                     },
                 };
             }
+            case "aws:vpclattice/resourceGateway:ResourceGateway": {
+                const id = awsId("rgw", seed);
+                return {
+                    id,
+                    state: {
+                        name: physical,
+                        arn: `arn:aws:vpc-lattice:${region}:${accountId}:resourcegateway/${id}`,
+                        status: "ACTIVE",
+                    },
+                };
+            }
+            case "aws:vpclattice/resourceConfiguration:ResourceConfiguration": {
+                const id = awsId("rcfg", seed);
+                return {
+                    id,
+                    state: {
+                        name: physical,
+                        arn: `arn:aws:vpc-lattice:${region}:${accountId}:resourceconfiguration/${id}`,
+                    },
+                };
+            }
+            case "aws:ram/resourceShare:ResourceShare": {
+                const arn = `arn:aws:ram:${region}:${accountId}:resource-share/${uuid(seed)}`;
+                return { id: arn, state: { arn, name: physical } };
+            }
+            case "aws:ram/resourceAssociation:ResourceAssociation":
+                return { id: `${inputs.resourceShareArn},${inputs.resourceArn}`, state: {} };
+            case "aws:ram/principalAssociation:PrincipalAssociation":
+                return { id: `${inputs.resourceShareArn},${inputs.principal}`, state: {} };
+            case "aws:ram/resourceShareAccepter:ResourceShareAccepter":
+                return {
+                    id: inputs.shareArn,
+                    state: {
+                        status: "ACCEPTED",
+                        receiverAccountId: accountId,
+                        invitationArn: `arn:aws:ram:${region}:${accountId}:resource-share-invitation/${uuid(seed)}`,
+                    },
+                };
             case "aws:ec2/vpcPeeringConnection:VpcPeeringConnection":
                 return { id: awsId("pcx", seed), state: { acceptStatus: "pending-acceptance" } };
             case "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter":

@@ -56,11 +56,12 @@ export interface TcpRuleArgs {
         { readonly cidrIpv4: pulumi.Input<string> } | { readonly securityGroupId: pulumi.Input<string> };
 }
 
-/** One TCP port in or out of a security group, to exactly one peer. */
+/** One TCP port in or out of a security group, to exactly one peer (`opts` e.g. to parent it in a component). */
 export function tcpRule(
     name: string,
     direction: "ingress" | "egress",
     args: TcpRuleArgs,
+    opts?: pulumi.CustomResourceOptions,
 ): aws.vpc.SecurityGroupIngressRule | aws.vpc.SecurityGroupEgressRule {
     const ruleArgs = {
         securityGroupId: args.securityGroupId,
@@ -73,8 +74,8 @@ export function tcpRule(
             : { referencedSecurityGroupId: args.peer.securityGroupId }),
     };
     return direction === "ingress"
-        ? new aws.vpc.SecurityGroupIngressRule(name, ruleArgs)
-        : new aws.vpc.SecurityGroupEgressRule(name, ruleArgs);
+        ? new aws.vpc.SecurityGroupIngressRule(name, ruleArgs, opts)
+        : new aws.vpc.SecurityGroupEgressRule(name, ruleArgs, opts);
 }
 
 export interface InterfaceEndpointArgs {

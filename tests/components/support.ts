@@ -47,3 +47,23 @@ export function uniqueName(base: string): string {
     counter += 1;
     return `${base}${counter}`;
 }
+
+/** A resource declared under a component under test, with the parent it was given. */
+export interface Declared {
+    readonly type: string;
+    readonly name: string;
+    readonly parent: pulumi.Resource | undefined;
+}
+
+/**
+ * Options for a component under test that note every resource declared with them. Children inherit a
+ * component's transformations only through `{ parent }`, so a child declared without it is missing here.
+ */
+export function declarations(): { opts: pulumi.ComponentResourceOptions; declared: Declared[] } {
+    const declared: Declared[] = [];
+    const note: pulumi.ResourceTransformation = (args) => {
+        declared.push({ type: args.type, name: args.name, parent: args.opts.parent });
+        return undefined;
+    };
+    return { opts: { transformations: [note] }, declared };
+}

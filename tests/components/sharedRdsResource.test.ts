@@ -1,0 +1,375 @@
+import { OTHER_ACCOUNT_ID, TEST_ACCOUNT_ID, cloud, promiseOf } from "../support/mocks";
+import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import {
+    SharedRdsResource,
+    SharedRdsResourceArgs,
+    validateSharedRdsResourceArgs,
+} from "../../infra/components/sharedRdsResource";
+import { MYSQL_PORT } from "../../infra/lib/constants";
+import { declarations, neverRecorded, recorded, uniqueName } from "./support";
+
+const COMPONENT = "cross-account-rds:privatelink:SharedRdsResource";
+const SG = "aws:ec2/securityGroup:SecurityGroup";
+const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
+const EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule";
+const GATEWAY = "aws:vpclattice/resourceGateway:ResourceGateway";
+const CONFIG = "aws:vpclattice/resourceConfiguration:ResourceConfiguration";
+const SHARE = "aws:ram/resourceShare:ResourceShare";
+const SHARED_RESOURCE = "aws:ram/resourceAssociation:ResourceAssociation";
+const SHARED_WITH = "aws:ram/principalAssociation:PrincipalAssociation";
+
+const VPC = "vpc-0d0d0d0d0d0d0d0d0";
+const SUBNETS = ["subnet-0a1a1a1a1a1a1a1a1", "subnet-0b2b2b2b2b2b2b2b2"];
+const DB_SG = "sg-0db0db0db0db0db0d";
+const DB_ARN = `arn:aws:rds:us-east-1:${TEST_ACCOUNT_ID}:db:fruits-veggies`;
+const PARTNER_ACCOUNT = "333333333333";
+
+function args(overrides: Partial<SharedRdsResourceArgs> = {}): SharedRdsResourceArgs {
+    return {
+        vpcId: VPC,
+        subnetIds: SUBNETS,
+        dbSecurityGroupId: DB_SG,
+        dbInstanceArn: DB_ARN,
+        consumers: [
+            { name: "engineering", accountId: OTHER_ACCOUNT_ID },
+            { name: "partner", accountId: PARTNER_ACCOUNT, outsideOrganization: true },
+        ],
+        tags: { project: "x" },
+        ...overrides,
+    };
+}
+
+function assertRefuses(build: () => unknown, path: string, detail?: RegExp): void {
+    assert.throws(build, (err: unknown) => {
+        assert.ok(pulumi.InputPropertyError.isInstance(err), String(err));
+        assert.strictEqual(err.propertyPath, path);
+        assert.ok(err.reason.startsWith(`${path}: `), err.reason);
+        if (detail) {
+            assert.match(err.reason, detail);
+        }
+        return true;
+    });
+}
+
+function refuses(name: string, value: SharedRdsResourceArgs, path: string, detail?: RegExp): void {
+    assertRefuses(() => validateSharedRdsResourceArgs(name, value), path, detail);
+}
+
+/** Everything recorded under `name` (the component and its children). */
+function declaredUnder(name: string) {
+    return cloud.resources.filter((r) => r.name === name || r.name.startsWith(`${name}-`));
+}
+
+let registered: pulumi.Inputs | undefined;
+/** The component, noting what it passes to `registerOutputs`. */
+class Observed extends SharedRdsResource {
+    protected override registerOutputs(outputs?: pulumi.Inputs): void {
+        registered = outputs;
+        super.registerOutputs(outputs);
+    }
+}
+
+describe("SharedRdsResource", () => {
+    describe("argument checks", () => {
+        it("accepts two subnets, a DB instance ARN and consumers inside and outside the organization", () => {
+            assert.doesNotThrow(() => validateSharedRdsResourceArgs("database-privatelink", args()));
+        });
+
+        it("accepts subnets and an ARN that are still outputs (checked once known)", () => {
+            assert.doesNotThrow(() =>
+                validateSharedRdsResourceArgs(
+                    "db",
+                    args({ subnetIds: pulumi.output(SUBNETS), dbInstanceArn: pulumi.output("later") }),
+                ),
+            );
+        });
+
+        it("refuses a component name AWS cannot autoname a gateway or configuration from", () => {
+            for (const bad of ["Db", "db_link", "db--link", "db-", "1db", "rgw-db", "rcfg-db", "d"]) {
+                refuses(bad, args(), "name", /lowercase letters, digits and single hyphens/);
+            }
+            refuses("a".repeat(25), args(), "name", /longer than 24/);
+            assert.doesNotThrow(() => validateSharedRdsResourceArgs("a".repeat(24), args()));
+        });
+
+        it("refuses fewer than two gateway subnets, a subnet listed twice and a malformed subnet id", () => {
+            refuses(
+                "db",
+                args({ subnetIds: [SUBNETS[0]] }),
+                "subnetIds",
+                /at least 2, one per availability zone/,
+            );
+            refuses("db", args({ subnetIds: [] }), "subnetIds");
+            refuses("db", args({ subnetIds: [SUBNETS[0], SUBNETS[0]] }), "subnetIds[1]", /listed twice/);
+            refuses(
+                "db",
+                args({ subnetIds: [SUBNETS[0], "sg-0123456789abcdef0"] }),
+                "subnetIds[1]",
+                /subnet id/,
+            );
+        });
+
+        it("refuses an ARN that is not an RDS DB instance of the aws partition", () => {
+            for (const bad of [
+                `arn:aws:rds:us-east-1:${TEST_ACCOUNT_ID}:cluster:fruits`,
+                `arn:aws-cn:rds:cn-north-1:${TEST_ACCOUNT_ID}:db:fruits`,
+                "fruits-veggies",
+            ]) {
+                refuses("db", args({ dbInstanceArn: bad }), "dbInstanceArn", /RDS DB instance ARN/);
+            }
+        });
+
+        it("refuses a share without consumers", () => {
+            refuses("db", args({ consumers: [] }), "consumers", /at least one consumer/);
+        });
+
+        it("refuses consumers with the same name, a bad name, a bad account id or a non-boolean flag", () => {
+            const one = { name: "engineering", accountId: OTHER_ACCOUNT_ID };
+            refuses("db", args({ consumers: [one, { ...one }] }), "consumers[1].name", /listed twice/);
+            refuses("db", args({ consumers: [{ ...one, name: "Engineering" }] }), "consumers[0].name");
+            refuses(
+                "db",
+                args({ consumers: [one, { ...one, name: "x", accountId: "1234" }] }),
+                "consumers[1].accountId",
+            );
+            refuses(
+                "db",
+                args({ consumers: [{ ...one, accountId: 222222225884 as unknown as string }] }),
+                "consumers[0].accountId",
+            );
+            refuses(
+                "db",
+                args({ consumers: [{ ...one, outsideOrganization: "yes" as unknown as boolean }] }),
+                "consumers[0].outsideOrganization",
+            );
+        });
+
+        it("refuses a missing VPC or DB security group", () => {
+            refuses("db", args({ vpcId: undefined as unknown as string }), "vpcId");
+            refuses("db", args({ dbSecurityGroupId: "" }), "dbSecurityGroupId");
+        });
+    });
+
+    describe("resources", () => {
+        it("gives the gateway a security group whose only rule is MySQL out to the RDS security group", async () => {
+            const name = uniqueName("shared-sg");
+            const shared = new SharedRdsResource(name, args());
+            const sgId = await promiseOf(shared.gatewaySecurityGroupId);
+            const sg = await recorded(SG, `${name}-gateway-sg`);
+            assert.strictEqual(sg.id, sgId);
+            assert.strictEqual(sg.inputs.vpcId, VPC);
+            assert.strictEqual(sg.inputs.ingress, undefined);
+            assert.strictEqual(sg.inputs.egress, undefined);
+            const egress = await recorded(EGRESS, `${name}-gateway-to-db`);
+            assert.deepStrictEqual(ruleOf(egress.inputs), {
+                securityGroupId: sgId,
+                ipProtocol: "tcp",
+                fromPort: MYSQL_PORT,
+                toPort: MYSQL_PORT,
+                referencedSecurityGroupId: DB_SG,
+            });
+            assert.strictEqual(egress.inputs.cidrIpv4, undefined);
+            const rulesOnGatewaySg = cloud.resources.filter(
+                (r) => (r.type === INGRESS || r.type === EGRESS) && r.inputs.securityGroupId === sgId,
+            );
+            assert.deepStrictEqual(
+                rulesOnGatewaySg.map((r) => r.name),
+                [`${name}-gateway-to-db`],
+            );
+        });
+
+        it("admits MySQL into the RDS security group from the gateway's group only", async () => {
+            const name = uniqueName("shared-dbsg");
+            const shared = new SharedRdsResource(name, args());
+            const ingress = await recorded(INGRESS, `${name}-db-from-gateway`);
+            assert.deepStrictEqual(ruleOf(ingress.inputs), {
+                securityGroupId: DB_SG,
+                ipProtocol: "tcp",
+                fromPort: MYSQL_PORT,
+                toPort: MYSQL_PORT,
+                referencedSecurityGroupId: await promiseOf(shared.gatewaySecurityGroupId),
+            });
+            assert.strictEqual(ingress.inputs.cidrIpv4, undefined);
+        });
+
+        it("spans the given subnets with an IPv4 resource gateway guarded by its security group", async () => {
+            const name = uniqueName("shared-gw");
+            const shared = new SharedRdsResource(name, args());
+            const gateway = await recorded(GATEWAY, `${name}-gateway`);
+            assert.strictEqual(gateway.inputs.vpcId, VPC);
+            assert.deepStrictEqual(gateway.inputs.subnetIds, SUBNETS);
+            assert.deepStrictEqual(gateway.inputs.securityGroupIds, [
+                await promiseOf(shared.gatewaySecurityGroupId),
+            ]);
+            assert.strictEqual(gateway.inputs.ipAddressType, "IPV4");
+            assert.deepStrictEqual(gateway.inputs.tags, { project: "x" });
+            assert.strictEqual(await promiseOf(shared.resourceGatewayId), gateway.id);
+            assert.match(await promiseOf(shared.resourceGatewayArn), /:resourcegateway\/rgw-/);
+        });
+
+        it("describes the RDS instance by ARN, on that gateway, with re-sharing through service networks off", async () => {
+            const name = uniqueName("shared-cfg");
+            const shared = new SharedRdsResource(name, args());
+            const config = await recorded(CONFIG, `${name}-config`);
+            assert.strictEqual(config.inputs.type, "ARN");
+            assert.strictEqual(
+                config.inputs.resourceGatewayIdentifier,
+                await promiseOf(shared.resourceGatewayId),
+            );
+            assert.deepStrictEqual(config.inputs.resourceConfigurationDefinition, {
+                arnResource: { arn: DB_ARN },
+            });
+            assert.strictEqual(config.inputs.allowAssociationToShareableServiceNetwork, false);
+            // The provider refuses port ranges and a protocol next to an ARN resource.
+            assert.strictEqual(config.inputs.portRanges, undefined);
+            assert.strictEqual(config.inputs.protocol, undefined);
+            assert.strictEqual(await promiseOf(shared.resourceConfigurationId), config.id);
+            assert.strictEqual(await promiseOf(shared.resourceConfigurationArn), config.state.arn);
+            assert.match(
+                config.state.arn,
+                /^arn:aws:vpc-lattice:us-east-1:\d{12}:resourceconfiguration\/rcfg-/,
+            );
+        });
+
+        it("shares the configuration with each consumer in its own share naming exactly that account", async () => {
+            const name = uniqueName("shared-ram");
+            const shared = new SharedRdsResource(name, args());
+            const configArn = await promiseOf(shared.resourceConfigurationArn);
+            assert.deepStrictEqual(Object.keys(shared.shareArns).sort(), ["engineering", "partner"]);
+            const shareArns = new Set<string>();
+            for (const [consumer, account] of [
+                ["engineering", OTHER_ACCOUNT_ID],
+                ["partner", PARTNER_ACCOUNT],
+            ]) {
+                const shareArn = await promiseOf(shared.shareArns[consumer]);
+                shareArns.add(shareArn);
+                const share = await recorded(SHARE, `${name}-share-${consumer}`);
+                assert.strictEqual(share.state.arn, shareArn);
+                const resource = await recorded(SHARED_RESOURCE, `${name}-share-${consumer}-resource`);
+                assert.deepStrictEqual(resource.inputs, {
+                    resourceArn: configArn,
+                    resourceShareArn: shareArn,
+                });
+                const principal = await recorded(SHARED_WITH, `${name}-share-${consumer}-principal`);
+                assert.deepStrictEqual(principal.inputs, { principal: account, resourceShareArn: shareArn });
+            }
+            assert.strictEqual(shareArns.size, 2);
+            const principals = declaredUnder(name).filter((r) => r.type === SHARED_WITH);
+            assert.deepStrictEqual(principals.map((r) => r.inputs.principal).sort(), [
+                OTHER_ACCOUNT_ID,
+                PARTNER_ACCOUNT,
+            ]);
+        });
+
+        it("admits external principals only in the share of a consumer outside the organization", async () => {
+            const name = uniqueName("shared-ext");
+            new SharedRdsResource(name, args());
+            const inside = await recorded(SHARE, `${name}-share-engineering`);
+            const outside = await recorded(SHARE, `${name}-share-partner`);
+            assert.strictEqual(inside.inputs.allowExternalPrincipals, false);
+            assert.strictEqual(outside.inputs.allowExternalPrincipals, true);
+            assert.deepStrictEqual(outside.inputs.tags, { project: "x" });
+        });
+
+        it("declares every child with the component as its parent, under the component's name", async () => {
+            const name = uniqueName("shared-tree");
+            const { opts, declared } = declarations();
+            const shared = new SharedRdsResource(name, args(), opts);
+            await promiseOf(shared.resourceConfigurationArn);
+            const children = declared.filter((d) => d.type !== COMPONENT);
+            assert.ok(children.every((d) => d.parent === shared));
+            assert.deepStrictEqual(
+                children.map((d) => `${d.type} ${d.name}`).sort(),
+                [
+                    `${SG} ${name}-gateway-sg`,
+                    `${EGRESS} ${name}-gateway-to-db`,
+                    `${INGRESS} ${name}-db-from-gateway`,
+                    `${GATEWAY} ${name}-gateway`,
+                    `${CONFIG} ${name}-config`,
+                    ...["engineering", "partner"].flatMap((c) => [
+                        `${SHARE} ${name}-share-${c}`,
+                        `${SHARED_RESOURCE} ${name}-share-${c}-resource`,
+                        `${SHARED_WITH} ${name}-share-${c}-principal`,
+                    ]),
+                ].sort(),
+            );
+            const urn = await promiseOf(shared.urn);
+            assert.ok(urn.includes(`::${COMPONENT}::${name}`), urn);
+        });
+
+        it("registers the gateway, configuration and per-consumer share ARNs as its outputs", async () => {
+            const name = uniqueName("shared-out");
+            registered = undefined;
+            const shared = new Observed(name, args());
+            const outputs = registered as pulumi.Inputs | undefined;
+            assert.ok(outputs);
+            const resolved = await promiseOf(pulumi.output(outputs));
+            assert.deepStrictEqual(resolved, {
+                gatewaySecurityGroupId: await promiseOf(shared.gatewaySecurityGroupId),
+                resourceGatewayId: (await recorded(GATEWAY, `${name}-gateway`)).id,
+                resourceGatewayArn: (await recorded(GATEWAY, `${name}-gateway`)).state.arn,
+                resourceConfigurationId: (await recorded(CONFIG, `${name}-config`)).id,
+                resourceConfigurationArn: (await recorded(CONFIG, `${name}-config`)).state.arn,
+                shareArns: {
+                    engineering: (await recorded(SHARE, `${name}-share-engineering`)).state.arn,
+                    partner: (await recorded(SHARE, `${name}-share-partner`)).state.arn,
+                },
+            });
+        });
+
+        it("takes the subnets as an output, as a VPC component hands them over", async () => {
+            const name = uniqueName("shared-late-ok");
+            new SharedRdsResource(name, args({ subnetIds: pulumi.output(SUBNETS) }));
+            const gateway = await recorded(GATEWAY, `${name}-gateway`);
+            assert.deepStrictEqual(gateway.inputs.subnetIds, SUBNETS);
+        });
+
+        it("never creates a gateway on a subnet output that resolves to a single subnet", async () => {
+            const name = uniqueName("shared-late-subnet");
+            const shared = new SharedRdsResource(name, args({ subnetIds: pulumi.output([SUBNETS[0]]) }));
+            await promiseOf(shared.gatewaySecurityGroupId);
+            assert.ok(await neverRecorded(GATEWAY, `${name}-gateway`));
+        });
+
+        it("never describes an ARN output that resolves to something other than a DB instance", async () => {
+            const name = uniqueName("shared-late-arn");
+            const shared = new SharedRdsResource(
+                name,
+                args({ dbInstanceArn: pulumi.output(`arn:aws:rds:us-east-1:${TEST_ACCOUNT_ID}:cluster:x`) }),
+            );
+            await promiseOf(shared.resourceGatewayId);
+            assert.ok(await neverRecorded(CONFIG, `${name}-config`));
+        });
+
+        it("lets two instances live in one program without colliding", async () => {
+            const [a, b] = [uniqueName("shared-twin"), uniqueName("shared-twin")];
+            const pair = [new SharedRdsResource(a, args()), new SharedRdsResource(b, args())];
+            const arns = await Promise.all(pair.map((s) => promiseOf(s.resourceConfigurationArn)));
+            assert.notStrictEqual(arns[0], arns[1]);
+            const shares = await Promise.all(pair.map((s) => promiseOf(s.shareArns.engineering)));
+            assert.notStrictEqual(shares[0], shares[1]);
+        });
+
+        it("refuses a bad argument with an InputPropertyError and declares nothing, not even itself", async () => {
+            const name = uniqueName("shared-bad");
+            assertRefuses(
+                () => new SharedRdsResource(name, args({ consumers: [{ name: "eng", accountId: "12" }] })),
+                "consumers[0].accountId",
+            );
+            assertRefuses(
+                () => new SharedRdsResource(`${name}-x`, args({ subnetIds: [SUBNETS[0]] })),
+                "subnetIds",
+            );
+            assert.ok(await neverRecorded(COMPONENT, name));
+            assert.deepStrictEqual(declaredUnder(name), []);
+        });
+    });
+});
+
+/** The fields that make a rule what it is (the description only explains it). */
+function ruleOf(inputs: Record<string, unknown>): Record<string, unknown> {
+    const { description, ...rule } = inputs;
+    assert.ok(typeof description === "string" && description.length > 0, "every rule is described");
+    return rule;
+}
