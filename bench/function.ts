@@ -6,7 +6,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-sec
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { createConnection } from "mysql2/promise";
 import { createHandler } from "../functions/fetch-rows";
-import { startAwsStandIns } from "../tests/support/awsStandIns";
+import { startAwsStandIns } from "../support/awsStandIns";
 import {
     createReader,
     DATABASE,
@@ -16,7 +16,7 @@ import {
     SECRET_ARN,
     seedVegetables,
     useStandInSdkEnv,
-} from "../tests/support/fetchRowsFixture";
+} from "../support/fetchRowsFixture";
 import type { BenchContext } from "./index";
 import { BenchRow, measure, row } from "./table";
 

@@ -2,7 +2,7 @@
 import { functionBench } from "./function";
 import { planBench } from "./plan";
 import { BenchRow, formatTable } from "./table";
-import { MariaDbServer, startMariaDb } from "../tests/support/mariadb";
+import { MariaDbServer, startMariaDb } from "../support/mariadb";
 
 export interface BenchContext {
     /** A local MariaDB started for this run (general log off). */

@@ -16,7 +16,7 @@ import {
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 
-const PROJECT_MODULES = resolve(__dirname, "../../node_modules");
+const PROJECT_MODULES = resolve(__dirname, "../node_modules");
 const RUN_TIMEOUT_MS = 30_000;
 
 /** An error the packaged handler threw, with its `step` when it had one. */

@@ -10,7 +10,7 @@ import {
     describeStatements,
     schemaFingerprint,
 } from "../../functions/db-bootstrap/schema";
-import { MariaDbServer, sharedMariaDb } from "../support/mariadb";
+import { MariaDbServer, sharedMariaDb } from "../../support/mariadb";
 
 const BASE: BootstrapOptions = {
     database: "fruits_veggies",

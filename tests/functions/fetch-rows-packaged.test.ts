@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { createHandler } from "../../functions/fetch-rows";
-import { AwsStandIns, standInSdkEnv, startAwsStandIns } from "../support/awsStandIns";
-import { createReader, functionEnv, seedVegetables, SEED_ROWS } from "../support/fetchRowsFixture";
-import { MariaDbServer, sharedMariaDb } from "../support/mariadb";
-import { dependencyClosure, PackagedError, runPackaged } from "../support/packagedFunction";
+import { AwsStandIns, standInSdkEnv, startAwsStandIns } from "../../support/awsStandIns";
+import { createReader, functionEnv, seedVegetables, SEED_ROWS } from "../../support/fetchRowsFixture";
+import { MariaDbServer, sharedMariaDb } from "../../support/mariadb";
+import { dependencyClosure, PackagedError, runPackaged } from "../../support/packagedFunction";
 
 // What the Lambda Node.js runtime provides, plus what the archive must carry.
 const MODULES = [

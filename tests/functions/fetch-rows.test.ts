@@ -9,7 +9,7 @@ import {
     isSettingsError,
 } from "../../functions/fetch-rows";
 import { readSettings } from "../../functions/fetch-rows/settings";
-import { AwsStandIns, startAwsStandIns } from "../support/awsStandIns";
+import { AwsStandIns, startAwsStandIns } from "../../support/awsStandIns";
 import {
     connectionsOf,
     createReader,
@@ -25,8 +25,8 @@ import {
     SEED_ROWS,
     threadsOf,
     useStandInSdkEnv,
-} from "../support/fetchRowsFixture";
-import { freePort, MariaDbServer, sharedMariaDb, startMariaDb } from "../support/mariadb";
+} from "../../support/fetchRowsFixture";
+import { freePort, MariaDbServer, sharedMariaDb, startMariaDb } from "../../support/mariadb";
 
 /** Everything the code under test writes to the console, and every error it throws. */
 const captured: string[] = [];

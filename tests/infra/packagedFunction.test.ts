@@ -3,10 +3,10 @@ import * as fs from "fs";
 import * as path from "path";
 import * as zlib from "zlib";
 import type * as pulumi from "@pulumi/pulumi";
-import { AwsStandIns, standInSdkEnv, startAwsStandIns } from "../support/awsStandIns";
-import { createReader, functionEnv, seedVegetables, SEED_ROWS } from "../support/fetchRowsFixture";
-import { MariaDbServer, sharedMariaDb } from "../support/mariadb";
-import { runPackaged } from "../support/packagedFunction";
+import { AwsStandIns, standInSdkEnv, startAwsStandIns } from "../../support/awsStandIns";
+import { createReader, functionEnv, seedVegetables, SEED_ROWS } from "../../support/fetchRowsFixture";
+import { MariaDbServer, sharedMariaDb } from "../../support/mariadb";
+import { runPackaged } from "../../support/packagedFunction";
 import { only, planPair } from "../support/stacks";
 
 /** Every file of the archive: path in the zip → content. */

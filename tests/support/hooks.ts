@@ -2,7 +2,7 @@
 // One shared throwaway MariaDB server per mocha run; stopped in afterAll even when tests fail
 // (and on process exit / SIGINT by the harness itself).
 import type { Context, Suite } from "mocha";
-import { setSharedMariaDb, sharedMariaDb, startMariaDb } from "./mariadb";
+import { setSharedMariaDb, sharedMariaDb, startMariaDb } from "../../support/mariadb";
 
 // The first run on a fresh machine may install mariadb-server from apt.
 const START_TIMEOUT_MS = 300_000;
