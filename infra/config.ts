@@ -1,34 +1,51 @@
-// The whole stack configuration, read and validated once, before any resource is declared.
-// `parseStackConfig` is pure (tested without Pulumi); `loadConfig` feeds it the stack's config.
+// The whole stack configuration, read through the Pulumi SDK and validated once, before any resource is
+// declared. `checkStackConfig` is pure (the offline plan and the tests call it with a stack file's values);
+// `loadConfig` feeds it this stack's config. Shapes, defaults, ranges and unknown keys are a zod schema;
+// the AWS-specific rules (CIDRs, account ids, ARNs, MySQL names) are the shared checks in infra/lib.
 import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { cidrProblem, overlapProblem, parseCidr } from "./lib/cidr";
+import { PROJECT } from "./lib/constants";
+import { readerUserProblem, schemaNameProblem, identifierProblem } from "./lib/mysql";
 import {
+    accountIdProblem,
     describe,
-    InvalidValueError,
-    requireAccountId,
-    requirePrincipalArn,
-    requireRegion,
-    requireRoleName,
+    externalIdProblem,
+    logRetentionProblem,
+    principalArnProblem,
+    regionProblem,
+    roleNameProblem,
+    stackNameProblem,
 } from "./lib/validate";
-import { requireCidr, requireDisjoint } from "./lib/cidr";
 
-export const PROJECT = "cross-account-rds";
+/** The RDS master user: the reader must never be it. */
+export const MASTER_USERNAME = "dbadmin";
 
-/** One consumer account, as the database stack knows it. */
+/** How a consumer reaches the database. */
+export type NetworkPath = "peering" | "privatelink";
+
+/** One consumer account, as the database stack knows it: the single source of truth for it. */
 export interface ConsumerSpec {
     /** Short name, unique per database stack; names that consumer's roles and its stack's `consumerName`. */
     readonly name: string;
     /** The consumer's AWS account id. */
     readonly accountId: string;
-    /** The consumer VPC's CIDR block: the only source the database admits on 3306. */
+    /** How it reaches the database: `peering` (default) or `privatelink`. */
+    readonly network: NetworkPath;
+    /** The consumer VPC's CIDR block (a peering consumer's is the only CIDR the database admits on 3306). */
     readonly vpcCidr: string;
     /** Name of the consumer function's IAM role (default `cross-account-rds-<name>-fetch-rows`). */
     readonly functionRoleName: string;
     /** ARN of the consumer function's role, derived from account id and role name. */
     readonly functionRoleArn: string;
-    /** Principals of the consumer account that deploy its stack and so accept the peering. */
+    /** Principals of the consumer account that deploy its stack and so accept the peering (peering only). */
     readonly deployerPrincipalArns: readonly string[];
-    /** External id the consumer must present when assuming the data-access role (default none). */
-    readonly externalId?: string;
+    /** External id the consumer must present when assuming the data-access role (default none); secret. */
+    readonly externalId?: pulumi.Output<string>;
+    /** The consumer account is outside this AWS Organization: RAM shares allow external principals (default false). */
+    readonly outsideOrganization: boolean;
+    /** Data access revoked; only what its stack needs to destroy itself stays (default false). */
+    readonly retiring: boolean;
 }
 
 interface CommonConfig {
@@ -36,14 +53,14 @@ interface CommonConfig {
     readonly region: string;
     /** The one account of `aws:allowedAccountIds`: the account this stack deploys into. */
     readonly accountId: string;
-    /** This stack's VPC CIDR block. */
-    readonly vpcCidr: string;
     /** Availability zones for the VPC's subnets (default 2). */
     readonly availabilityZoneCount: number;
 }
 
 export interface DatabaseStackConfig extends CommonConfig {
     readonly stackRole: "database";
+    /** This stack's VPC CIDR block. */
+    readonly vpcCidr: string;
     readonly db: {
         /** Database (schema) the function reads (default `fruits_veggies`). */
         readonly name: string;
@@ -59,6 +76,8 @@ export interface DatabaseStackConfig extends CommonConfig {
         readonly skipFinalSnapshot: boolean;
         /** Days of automated backups (default 7, at least 7). */
         readonly backupRetentionDays: number;
+        /** A change that replaces the instance is intended (default false: such a change is refused). */
+        readonly allowReplacement: boolean;
     };
     /** MySQL user the function logs in as (default `veggie_reader`). */
     readonly readerUsername: string;
@@ -72,10 +91,8 @@ export interface ConsumerStackConfig extends CommonConfig {
     readonly stackRole: "consumer";
     /** This consumer's name in the database stack's `consumers`. */
     readonly consumerName: string;
-    /** Fully qualified name of the database stack (`org/cross-account-rds/dev`). */
+    /** Fully qualified name of the database stack (`<org>/cross-account-rds/<stack>`). */
     readonly databaseStack: string;
-    /** Name of the function's IAM role (default `cross-account-rds-<consumerName>-fetch-rows`). */
-    readonly functionRoleName: string;
     readonly fn: {
         /** Tables the function may read (default `["vegetables"]`). */
         readonly allowedTables: readonly string[];
@@ -87,334 +104,418 @@ export interface ConsumerStackConfig extends CommonConfig {
         readonly memoryMb: number;
         /** CloudWatch log retention in days (default 30). */
         readonly logRetentionDays: number;
-        /** External id presented on AssumeRole (default none). */
-        readonly externalId?: string;
     };
 }
 
 export type StackConfig = DatabaseStackConfig | ConsumerStackConfig;
 
-/** Flat config as Pulumi holds it: `namespace:key` to a string (objects and lists as JSON) or a parsed value. */
-export type RawConfig = Readonly<Record<string, unknown>>;
+/** One refused value: the full key (`cross-account-rds:consumers[0].vpcCidr`) and why. */
+export interface ConfigProblem {
+    readonly key: string;
+    readonly message: string;
+}
 
-const COMMON_KEYS = ["stackRole", "vpcCidr", "availabilityZoneCount"];
-const DATABASE_KEYS = [
-    ...COMMON_KEYS,
-    "dbName",
-    "dbInstanceClass",
-    "dbAllocatedStorageGb",
-    "dbEngineVersion",
-    "deletionProtection",
-    "skipFinalSnapshot",
-    "backupRetentionDays",
-    "readerUsername",
-    "seedSampleRows",
-    "consumers",
-];
-const CONSUMER_KEYS = [
-    ...COMMON_KEYS,
-    "consumerName",
-    "databaseStack",
-    "functionRoleName",
-    "allowedTables",
-    "maxRows",
-    "functionTimeoutSeconds",
-    "functionMemoryMb",
-    "logRetentionDays",
-    "externalId",
-];
-const CONSUMER_ENTRY_KEYS = [
-    "name",
-    "accountId",
-    "vpcCidr",
-    "functionRoleName",
-    "deployerPrincipalArns",
-    "externalId",
-];
-
-const NAME = /^[a-z][a-z0-9-]{0,30}$/;
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]{0,63}$/;
-const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
-const STACK_NAME = /^([\w.-]+\/){0,2}[\w.-]+$/;
+export type ConfigCheck = { ok: true; config: StackConfig } | { ok: false; problems: ConfigProblem[] };
 
 /** The deterministic function role name both stacks agree on unless configured. */
 export function defaultFunctionRoleName(consumerName: string): string {
     return `${PROJECT}-${consumerName}-fetch-rows`;
 }
 
-/** Validates the whole stack config; throws `InvalidValueError` naming the first bad key. */
-export function parseStackConfig(raw: RawConfig): StackConfig {
-    const reader = new ConfigReader(raw);
-    const stackRole = reader.project("stackRole");
-    if (stackRole !== "database" && stackRole !== "consumer") {
-        throw new InvalidValueError(
-            `${PROJECT}:stackRole`,
-            `${describe(stackRole)} is not a stack role; use "database" or "consumer"`,
-        );
-    }
-    reader.refuseUnknownKeys(stackRole === "database" ? DATABASE_KEYS : CONSUMER_KEYS, stackRole);
-    const common: CommonConfig = {
-        region: requireRegion("aws:region", reader.get("aws:region")),
-        accountId: reader.allowedAccountId(),
-        vpcCidr: requireCidr(`${PROJECT}:vpcCidr`, reader.project("vpcCidr"), {
-            minPrefix: 16,
-            maxPrefix: 24,
-        }).text,
-        availabilityZoneCount: reader.integer("availabilityZoneCount", 2, 2, 6),
-    };
-    return stackRole === "database" ? parseDatabase(reader, common) : parseConsumer(reader, common);
-}
+// --- Values as the CLI hands them: every scalar a string, lists and objects as JSON text. -----------
 
-function parseDatabase(reader: ConfigReader, common: CommonConfig): DatabaseStackConfig {
-    const consumers = parseConsumers(reader, common);
-    return {
-        stackRole: "database",
-        ...common,
-        db: {
-            name: reader.identifier("dbName", "fruits_veggies"),
-            instanceClass: reader.string("dbInstanceClass", "db.t4g.micro", /^db\.[a-z0-9]+\.[a-z0-9]+$/),
-            allocatedStorageGb: reader.integer("dbAllocatedStorageGb", 20, 20, 65536),
-            engineVersion: reader.string("dbEngineVersion", "8.4", /^8\.4(\.\d+)?$/),
-            deletionProtection: reader.boolean("deletionProtection", true),
-            skipFinalSnapshot: reader.boolean("skipFinalSnapshot", false),
-            backupRetentionDays: reader.integer("backupRetentionDays", 7, 7, 35),
-        },
-        readerUsername: reader.identifier("readerUsername", "veggie_reader"),
-        seedSampleRows: reader.boolean("seedSampleRows", false),
-        consumers,
-    };
-}
+const NAME = /^[a-z][a-z0-9-]{0,30}$/;
 
-function parseConsumers(reader: ConfigReader, common: CommonConfig): ConsumerSpec[] {
-    const key = `${PROJECT}:consumers`;
-    const list = reader.json("consumers");
-    if (!Array.isArray(list) || list.length === 0) {
-        throw new InvalidValueError(key, `${describe(list)} must be a non-empty list of consumer accounts`);
-    }
-    const seenCidrs = [
-        { key: `${PROJECT}:vpcCidr`, cidr: requireCidr(`${PROJECT}:vpcCidr`, common.vpcCidr) },
-    ];
-    const seenNames = new Set<string>();
-    return list.map((entry: unknown, index) => {
-        const at = `${key}[${index}]`;
-        if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
-            throw new InvalidValueError(at, `${describe(entry)} must be an object`);
+/** A refinement from a shared check: `problem` says why a value is refused, or undefined. */
+function refined<T extends z.ZodType>(schema: T, problem: (value: z.output<T>) => string | undefined) {
+    return schema.superRefine((value, ctx) => {
+        const message = problem(value);
+        if (message !== undefined) {
+            ctx.addIssue({ code: "custom", message });
         }
-        const item = entry as Record<string, unknown>;
-        for (const field of Object.keys(item)) {
-            if (!CONSUMER_ENTRY_KEYS.includes(field)) {
-                throw new InvalidValueError(
-                    `${at}.${field}`,
-                    `unknown key; expected one of ${CONSUMER_ENTRY_KEYS.join(", ")}`,
-                );
+    });
+}
+
+const text = z.string({ error: (issue) => `${describe(issue.input)} must be text` });
+
+function integer(fallback: number, min: number, max: number) {
+    const message = `must be a whole number from ${min} to ${max}`;
+    return z
+        .string({ error: message })
+        .regex(/^-?\d+$/, { error: (issue) => `${describe(issue.input)} ${message}` })
+        .transform(Number)
+        .pipe(z.number().int().min(min, { error: message }).max(max, { error: message }))
+        .default(fallback);
+}
+
+function boolean(fallback: boolean) {
+    return z
+        .enum(["true", "false"], { error: (issue) => `${describe(issue.input)} must be true or false` })
+        .transform((value) => value === "true")
+        .default(fallback);
+}
+
+/** A structured value (YAML list or object), handed over as JSON text. */
+function structured<T extends z.ZodType>(schema: T) {
+    return z
+        .string()
+        .transform((value, ctx) => {
+            try {
+                return JSON.parse(value) as unknown;
+            } catch {
+                ctx.addIssue({ code: "custom", message: "is not a YAML list or object" });
+                return z.NEVER;
             }
+        })
+        .pipe(schema);
+}
+
+const stackRoleSchema = z.enum(["database", "consumer"], {
+    error: (issue) => `${describe(issue.input)} is not a stack role; use "database" or "consumer"`,
+});
+
+const consumerName = refined(text, (v) => (NAME.test(v) ? undefined : `"${v}" must match ${NAME.source}`));
+
+/** A JSON value that must be a string, with a hint when YAML made it a number or a boolean. */
+const jsonText = z.unknown().transform((value, ctx) => {
+    if (typeof value !== "string") {
+        ctx.addIssue({
+            code: "custom",
+            message:
+                typeof value === "number" || typeof value === "boolean"
+                    ? `${describe(value)} was read as a ${typeof value}; quote it in YAML`
+                    : `${describe(value)} must be text`,
+        });
+        return z.NEVER;
+    }
+    return value;
+});
+
+const accountId = z.unknown().transform((value, ctx) => {
+    const problem = accountIdProblem(value);
+    if (problem !== undefined) {
+        ctx.addIssue({ code: "custom", message: problem });
+        return z.NEVER;
+    }
+    return value as string;
+});
+
+const consumerEntry = z
+    .strictObject({
+        name: consumerName,
+        accountId,
+        network: z
+            .enum(["peering", "privatelink"], {
+                error: (issue) =>
+                    `${describe(issue.input)} is not a network path; use "peering" or "privatelink"`,
+            })
+            .default("peering"),
+        vpcCidr: refined(jsonText, (v) => cidrProblem(v, { minPrefix: 16, maxPrefix: 24 })),
+        functionRoleName: refined(jsonText, roleNameProblem).optional(),
+        deployerPrincipalArns: z.array(jsonText).optional(),
+        // Never echoed: the value is a secret.
+        externalId: z
+            .unknown()
+            .refine((v) => externalIdProblem(v) === undefined, { error: externalIdProblem("") })
+            .transform((v) => v as string)
+            .optional(),
+        outsideOrganization: z.boolean({ error: "must be true or false" }).default(false),
+        retiring: z.boolean({ error: "must be true or false" }).default(false),
+    })
+    .superRefine((entry, ctx) => {
+        if (entry.network === "peering" && (entry.deployerPrincipalArns ?? []).length === 0) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["deployerPrincipalArns"],
+                message: `a peering consumer needs the principals of account ${entry.accountId} that deploy its stack (they accept the peering)`,
+            });
         }
-        const name = item.name;
-        if (typeof name !== "string" || !NAME.test(name)) {
-            throw new InvalidValueError(`${at}.name`, `${describe(name)} must match ${NAME.source}`);
+        if (entry.network === "privatelink" && entry.deployerPrincipalArns !== undefined) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["deployerPrincipalArns"],
+                message: "a privatelink consumer has no peering to accept; remove deployerPrincipalArns",
+            });
         }
-        if (seenNames.has(name)) {
-            throw new InvalidValueError(`${at}.name`, `"${name}" is configured twice`);
+        (entry.deployerPrincipalArns ?? []).forEach((arn, i) => {
+            const problem = principalArnProblem(arn, entry.accountId);
+            if (problem !== undefined) {
+                ctx.addIssue({ code: "custom", path: ["deployerPrincipalArns", i], message: problem });
+            }
+        });
+    });
+
+const commonShape = {
+    stackRole: stackRoleSchema,
+    availabilityZoneCount: integer(2, 2, 6),
+};
+
+const databaseSchema = z.strictObject({
+    ...commonShape,
+    vpcCidr: refined(text, (v) => cidrProblem(v, { minPrefix: 16, maxPrefix: 24 })),
+    dbName: refined(text, schemaNameProblem).default("fruits_veggies"),
+    dbInstanceClass: refined(text, (v) =>
+        /^db\.[a-z0-9]+\.[a-z0-9]+$/.test(v)
+            ? undefined
+            : `"${v}" is not an RDS instance class (like db.t4g.micro)`,
+    ).default("db.t4g.micro"),
+    dbAllocatedStorageGb: integer(20, 20, 65536),
+    dbEngineVersion: refined(text, (v) =>
+        /^8\.4(\.\d+)?$/.test(v) ? undefined : `"${v}" is not MySQL 8.4 (use 8.4 or 8.4.x)`,
+    ).default("8.4"),
+    deletionProtection: boolean(true),
+    skipFinalSnapshot: boolean(false),
+    backupRetentionDays: integer(7, 7, 35),
+    allowDatabaseReplacement: boolean(false),
+    readerUsername: refined(text, (v) => readerUserProblem(v, MASTER_USERNAME)).default("veggie_reader"),
+    seedSampleRows: boolean(false),
+    consumers: structured(
+        z.array(consumerEntry).min(1, { error: "must list at least one consumer account" }),
+    ),
+});
+
+const consumerSchema = z.strictObject({
+    ...commonShape,
+    consumerName,
+    databaseStack: refined(text, (v) => stackNameProblem(v, PROJECT)),
+    allowedTables: structured(
+        z
+            .array(refined(jsonText, (v) => identifierProblem(v)))
+            .min(1, { error: "must list at least one table" }),
+    ).default(["vegetables"]),
+    maxRows: integer(1000, 1, 100000),
+    functionTimeoutSeconds: integer(15, 3, 900),
+    functionMemoryMb: integer(256, 128, 10240),
+    logRetentionDays: refined(integer(30, 1, 3653), logRetentionProblem),
+});
+
+/** Every `cross-account-rds:` key, per stack role: what Pulumi.yaml and the README document. */
+export const CONFIG_KEYS = {
+    database: Object.keys(databaseSchema.shape),
+    consumer: Object.keys(consumerSchema.shape),
+} as const;
+
+/** The fields of one `consumers[]` entry. */
+export const CONSUMER_ENTRY_FIELDS = Object.keys(consumerEntry.shape ?? {});
+
+/**
+ * Validates a stack's config as the CLI hands it to the program (`namespace:key` → string; lists and
+ * objects as JSON text). Reports every problem; never throws.
+ */
+export function checkStackConfig(values: Readonly<Record<string, string>>): ConfigCheck {
+    const problems: ConfigProblem[] = [];
+    const region = values["aws:region"];
+    const regionIssue = regionProblem(region);
+    if (regionIssue !== undefined) {
+        problems.push({ key: "aws:region", message: regionIssue });
+    }
+    const accountId = allowedAccountId(values["aws:allowedAccountIds"], problems);
+
+    const own: Record<string, string> = {};
+    for (const [key, value] of Object.entries(values)) {
+        if (key.startsWith(`${PROJECT}:`)) {
+            own[key.slice(PROJECT.length + 1)] = value;
         }
-        seenNames.add(name);
-        const accountId = requireAccountId(`${at}.accountId`, item.accountId);
-        if (accountId === common.accountId) {
-            throw new InvalidValueError(
-                `${at}.accountId`,
-                `${accountId} is the database account itself; consumers must be other accounts`,
-            );
-        }
-        const cidr = requireCidr(`${at}.vpcCidr`, item.vpcCidr, { minPrefix: 16, maxPrefix: 24 });
-        requireDisjoint(`${at}.vpcCidr`, cidr, seenCidrs);
-        seenCidrs.push({ key: `${at}.vpcCidr`, cidr });
-        const functionRoleName = requireRoleName(
-            `${at}.functionRoleName`,
-            item.functionRoleName ?? defaultFunctionRoleName(name),
-        );
-        const deployers = item.deployerPrincipalArns;
-        if (!Array.isArray(deployers) || deployers.length === 0) {
-            throw new InvalidValueError(
-                `${at}.deployerPrincipalArns`,
-                `${describe(deployers)} must be a non-empty list of principal ARNs of account ${accountId}`,
-            );
-        }
+    }
+    const role = stackRoleSchema.safeParse(own.stackRole);
+    if (!role.success) {
+        problems.push({
+            key: `${PROJECT}:stackRole`,
+            message:
+                own.stackRole === undefined
+                    ? 'missing; set "database" or "consumer"'
+                    : role.error.issues[0].message,
+        });
+        return { ok: false, problems };
+    }
+    const schema = role.data === "database" ? databaseSchema : consumerSchema;
+    const parsed = schema.safeParse(own, { reportInput: true });
+    if (!parsed.success) {
+        problems.push(...parsed.error.issues.flatMap((issue) => toProblems(issue, role.data)));
+    }
+    if (problems.length > 0 || !parsed.success) {
+        return { ok: false, problems };
+    }
+    const common = {
+        region: region!,
+        accountId: accountId!,
+        availabilityZoneCount: parsed.data.availabilityZoneCount,
+    };
+    if (role.data === "consumer") {
+        const c = parsed.data as z.output<typeof consumerSchema>;
         return {
-            name,
-            accountId,
-            vpcCidr: cidr.text,
+            ok: true,
+            config: {
+                stackRole: "consumer",
+                ...common,
+                consumerName: c.consumerName,
+                databaseStack: c.databaseStack,
+                fn: {
+                    allowedTables: c.allowedTables,
+                    maxRows: c.maxRows,
+                    timeoutSeconds: c.functionTimeoutSeconds,
+                    memoryMb: c.functionMemoryMb,
+                    logRetentionDays: c.logRetentionDays,
+                },
+            },
+        };
+    }
+    const d = parsed.data as z.output<typeof databaseSchema>;
+    const consumers = consumerSpecs(
+        d.consumers,
+        { key: `${PROJECT}:vpcCidr`, cidr: d.vpcCidr },
+        accountId!,
+        problems,
+    );
+    if (problems.length > 0) {
+        return { ok: false, problems };
+    }
+    return {
+        ok: true,
+        config: {
+            stackRole: "database",
+            ...common,
+            vpcCidr: d.vpcCidr,
+            db: {
+                name: d.dbName,
+                instanceClass: d.dbInstanceClass,
+                allocatedStorageGb: d.dbAllocatedStorageGb,
+                engineVersion: d.dbEngineVersion,
+                deletionProtection: d.deletionProtection,
+                skipFinalSnapshot: d.skipFinalSnapshot,
+                backupRetentionDays: d.backupRetentionDays,
+                allowReplacement: d.allowDatabaseReplacement,
+            },
+            readerUsername: d.readerUsername,
+            seedSampleRows: d.seedSampleRows,
+            consumers,
+        },
+    };
+}
+
+/** Rules across entries: unique names, other accounts, disjoint CIDRs for peering consumers only. */
+function consumerSpecs(
+    entries: ReadonlyArray<z.output<typeof consumerEntry>>,
+    database: { key: string; cidr: string },
+    databaseAccountId: string,
+    problems: ConfigProblem[],
+): ConsumerSpec[] {
+    const seenNames = new Set<string>();
+    const peers = [{ key: database.key, cidr: parseCidr(database.cidr)! }];
+    return entries.map((entry, index) => {
+        const at = `${PROJECT}:consumers[${index}]`;
+        if (seenNames.has(entry.name)) {
+            problems.push({ key: `${at}.name`, message: `"${entry.name}" is configured twice` });
+        }
+        seenNames.add(entry.name);
+        if (entry.accountId === databaseAccountId) {
+            problems.push({
+                key: `${at}.accountId`,
+                message: `${entry.accountId} is the database account itself; consumers must be other accounts`,
+            });
+        }
+        if (entry.network === "peering") {
+            // A privatelink consumer's CIDR may overlap anything: no route ever joins the two VPCs.
+            const cidr = parseCidr(entry.vpcCidr)!;
+            const overlap = overlapProblem(cidr, peers);
+            if (overlap !== undefined) {
+                problems.push({
+                    key: `${at}.vpcCidr`,
+                    message: `${overlap}; give this consumer a disjoint CIDR or set network: privatelink`,
+                });
+            }
+            peers.push({ key: `${at}.vpcCidr`, cidr });
+        }
+        const functionRoleName = entry.functionRoleName ?? defaultFunctionRoleName(entry.name);
+        return {
+            name: entry.name,
+            accountId: entry.accountId,
+            network: entry.network,
+            vpcCidr: entry.vpcCidr,
             functionRoleName,
-            functionRoleArn: `arn:aws:iam::${accountId}:role/${functionRoleName}`,
-            deployerPrincipalArns: deployers.map((arn, i) =>
-                requirePrincipalArn(`${at}.deployerPrincipalArns[${i}]`, arn, accountId),
-            ),
-            ...optionalExternalId(`${at}.externalId`, item.externalId),
+            functionRoleArn: `arn:aws:iam::${entry.accountId}:role/${functionRoleName}`,
+            deployerPrincipalArns: entry.deployerPrincipalArns ?? [],
+            ...(entry.externalId === undefined ? {} : { externalId: pulumi.secret(entry.externalId) }),
+            outsideOrganization: entry.outsideOrganization,
+            retiring: entry.retiring,
         };
     });
 }
 
-function parseConsumer(reader: ConfigReader, common: CommonConfig): ConsumerStackConfig {
-    const consumerName = reader.project("consumerName");
-    if (typeof consumerName !== "string" || !NAME.test(consumerName)) {
-        throw new InvalidValueError(
-            `${PROJECT}:consumerName`,
-            `${describe(consumerName)} must match ${NAME.source}`,
-        );
-    }
-    const databaseStack = reader.project("databaseStack");
-    if (typeof databaseStack !== "string" || !STACK_NAME.test(databaseStack)) {
-        throw new InvalidValueError(
-            `${PROJECT}:databaseStack`,
-            `${describe(databaseStack)} must name the database stack, like my-org/${PROJECT}/dev`,
-        );
-    }
-    const maxRows = reader.integer("maxRows", 1000, 1, 100000);
-    const allowedTables = reader.json("allowedTables") ?? ["vegetables"];
-    if (!Array.isArray(allowedTables) || allowedTables.length === 0) {
-        throw new InvalidValueError(
-            `${PROJECT}:allowedTables`,
-            `${describe(allowedTables)} must be a non-empty list`,
-        );
-    }
-    allowedTables.forEach((table, i) => {
-        if (typeof table !== "string" || !IDENTIFIER.test(table)) {
-            throw new InvalidValueError(
-                `${PROJECT}:allowedTables[${i}]`,
-                `${describe(table)} is not a table name`,
-            );
-        }
-    });
-    return {
-        stackRole: "consumer",
-        ...common,
-        consumerName,
-        databaseStack,
-        functionRoleName: requireRoleName(
-            `${PROJECT}:functionRoleName`,
-            reader.project("functionRoleName") ?? defaultFunctionRoleName(consumerName),
-        ),
-        fn: {
-            allowedTables: allowedTables as string[],
-            maxRows,
-            timeoutSeconds: reader.integer("functionTimeoutSeconds", 15, 3, 900),
-            memoryMb: reader.integer("functionMemoryMb", 256, 128, 10240),
-            logRetentionDays: reader.integer("logRetentionDays", 30, 1, 3653),
-            ...optionalExternalId(`${PROJECT}:externalId`, reader.project("externalId")),
-        },
-    };
-}
-
-function optionalExternalId(key: string, value: unknown): { externalId?: string } {
-    if (value === undefined) {
-        return {};
-    }
-    if (typeof value !== "string" || !EXTERNAL_ID.test(value)) {
-        throw new InvalidValueError(
-            key,
-            `${describe(value)} is not a valid external id (2-1224 of [\\w+=,.@:/-])`,
-        );
-    }
-    return { externalId: value };
-}
-
-/** Typed access to the raw map; every error names the full key. */
-class ConfigReader {
-    constructor(private readonly raw: RawConfig) {}
-
-    get(key: string): unknown {
-        return this.raw[key];
-    }
-
-    project(key: string): unknown {
-        return this.raw[`${PROJECT}:${key}`];
-    }
-
-    refuseUnknownKeys(allowed: readonly string[], stackRole: string): void {
-        for (const key of Object.keys(this.raw)) {
-            if (key.startsWith(`${PROJECT}:`) && !allowed.includes(key.slice(PROJECT.length + 1))) {
-                throw new InvalidValueError(
-                    key,
-                    `unknown key for stackRole "${stackRole}"; expected one of ${allowed.join(", ")}`,
-                );
-            }
-        }
-    }
-
-    allowedAccountId(): string {
-        const key = "aws:allowedAccountIds";
-        const ids = parseJson(key, this.raw[key]);
-        if (!Array.isArray(ids) || ids.length !== 1) {
-            throw new InvalidValueError(
-                key,
-                `${describe(ids)} must list exactly the one account this stack deploys into`,
-            );
-        }
-        return requireAccountId(`${key}[0]`, ids[0]);
-    }
-
-    json(key: string): unknown {
-        return parseJson(`${PROJECT}:${key}`, this.project(key));
-    }
-
-    string(key: string, fallback: string, pattern: RegExp): string {
-        const value = this.project(key) ?? fallback;
-        if (typeof value !== "string" || !pattern.test(value)) {
-            throw new InvalidValueError(
-                `${PROJECT}:${key}`,
-                `${describe(value)} must match ${pattern.source}`,
-            );
-        }
-        return value;
-    }
-
-    identifier(key: string, fallback: string): string {
-        return this.string(key, fallback, IDENTIFIER);
-    }
-
-    integer(key: string, fallback: number, min: number, max: number): number {
-        const raw = this.project(key);
-        const value =
-            raw === undefined ? fallback : typeof raw === "string" && /^-?\d+$/.test(raw) ? Number(raw) : raw;
-        if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-            throw new InvalidValueError(
-                `${PROJECT}:${key}`,
-                `${describe(raw)} must be a whole number from ${min} to ${max}`,
-            );
-        }
-        return value;
-    }
-
-    boolean(key: string, fallback: boolean): boolean {
-        const raw = this.project(key);
-        const value = raw === "true" ? true : raw === "false" ? false : (raw ?? fallback);
-        if (typeof value !== "boolean") {
-            throw new InvalidValueError(`${PROJECT}:${key}`, `${describe(raw)} must be true or false`);
-        }
-        return value;
-    }
-}
-
-function parseJson(key: string, value: unknown): unknown {
-    if (typeof value !== "string") {
-        return value;
-    }
+function allowedAccountId(value: string | undefined, problems: ConfigProblem[]): string | undefined {
+    const key = "aws:allowedAccountIds";
+    let ids: unknown;
     try {
-        return JSON.parse(value);
+        ids = value === undefined ? undefined : JSON.parse(value);
     } catch {
-        throw new InvalidValueError(
-            key,
-            `${describe(value)} is not valid structured config (YAML list or object)`,
-        );
+        ids = value;
     }
+    if (!Array.isArray(ids) || ids.length !== 1) {
+        problems.push({
+            key,
+            message: `${describe(ids)} must list exactly the one account this stack deploys into (like ["111111112974"])`,
+        });
+        return undefined;
+    }
+    const problem = accountIdProblem(ids[0]);
+    if (problem !== undefined) {
+        problems.push({ key: `${key}[0]`, message: problem });
+        return undefined;
+    }
+    return ids[0] as string;
 }
 
-/** Reads this stack's config from Pulumi and validates it; fails before any resource is declared. */
-export function loadConfig(): StackConfig {
-    try {
-        return parseStackConfig(pulumi.runtime.allConfig());
-    } catch (err) {
-        if (err instanceof InvalidValueError) {
-            throw new pulumi.RunError(`Invalid stack configuration: ${err.message}`);
-        }
-        throw err;
+/** A zod issue as problems naming the full key (`cross-account-rds:consumers[0].vpcCidr`). */
+function toProblems(issue: z.core.$ZodIssue, stackRole: "database" | "consumer"): ConfigProblem[] {
+    const [top, ...rest] = issue.path;
+    const base = `${PROJECT}${top === undefined ? "" : `:${String(top)}`}`;
+    const keyOf = (path: readonly PropertyKey[]) =>
+        path.reduce<string>(
+            (k, part) => (typeof part === "number" ? `${k}[${part}]` : `${k}.${String(part)}`),
+            base,
+        );
+    if (issue.code === "unrecognized_keys") {
+        const expected = top === undefined ? CONFIG_KEYS[stackRole] : CONSUMER_ENTRY_FIELDS;
+        const where = top === undefined ? `for stackRole "${stackRole}"` : "in a consumers[] entry";
+        return issue.keys.map((name) => ({
+            key: top === undefined ? `${PROJECT}:${name}` : `${keyOf(rest)}.${name}`,
+            message: `unknown key ${where}; expected one of ${expected.join(", ")}`,
+        }));
     }
+    return [{ key: keyOf(rest), message: issue.message }];
+}
+
+/** Every problem, one per line, each naming its key. */
+export function formatProblems(problems: readonly ConfigProblem[]): string {
+    return problems.map((p) => `${p.key}: ${p.message}`).join("\n");
+}
+
+/**
+ * Reads this stack's config through the Pulumi SDK and validates it; fails before any resource is
+ * declared, listing every problem. Values that are secret by nature (external ids) are Pulumi secrets
+ * from here on, whether or not they were set with `--secret`.
+ */
+export function loadConfig(): StackConfig {
+    const project = new pulumi.Config(PROJECT);
+    const aws = new pulumi.Config("aws");
+    const values: Record<string, string> = {};
+    // Every key of our namespace is read (unknown ones too, so they can be refused by name).
+    const keys = Object.keys(pulumi.runtime.allConfig()).filter((key) => key.startsWith(`${PROJECT}:`));
+    for (const key of keys) {
+        const value = project.get(key.slice(PROJECT.length + 1));
+        if (value !== undefined) {
+            values[key] = value;
+        }
+    }
+    for (const key of ["region", "allowedAccountIds"]) {
+        const value = aws.get(key);
+        if (value !== undefined) {
+            values[`aws:${key}`] = value;
+        }
+    }
+    const check = checkStackConfig(values);
+    if (!check.ok) {
+        throw new pulumi.RunError(`Invalid stack configuration:\n${formatProblems(check.problems)}`);
+    }
+    return check.config;
 }

@@ -1,6 +1,6 @@
-// IPv4 CIDR arithmetic: the one definition of a valid block, overlap and containment, used by the config,
-// the components, the policy pack and the offline plan. No imports beyond the error type.
-import { describe, InvalidValueError } from "./validate";
+// IPv4 CIDR arithmetic: the one definition of a valid block, overlap, containment and subnet sizing, used
+// by the config, the components, the policy pack and the offline plan.
+import { describe } from "./validate";
 
 /** An IPv4 CIDR block, parsed. */
 export interface Cidr {
@@ -10,6 +10,15 @@ export interface Cidr {
     readonly prefix: number;
 }
 
+/** The smallest subnet AWS allows (and so the smallest VPC). */
+export const SMALLEST_SUBNET_PREFIX = 28;
+/** The subnet size the VPCs use when the VPC has room for it. */
+export const PREFERRED_SUBNET_PREFIX = 24;
+
+/**
+ * A block with its host bits zero, or undefined. A block with host bits set (`10.10.0.1/16`) is refused,
+ * never masked: AWS refuses such blocks, and they usually mean a typo.
+ */
 export function parseCidr(text: string): Cidr | undefined {
     const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(text);
     if (!match) {
@@ -23,31 +32,25 @@ export function parseCidr(text: string): Cidr | undefined {
     const address = ((octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3]) >>> 0;
     const size = 2 ** (32 - prefix);
     if (address % size !== 0) {
-        return undefined; // host bits set: AWS refuses such blocks, and they usually mean a typo
+        return undefined;
     }
     return { text, first: address, last: address + size - 1, prefix };
 }
 
-export function requireCidr(
-    key: string,
+/** Why `value` is not a CIDR block with a prefix in range, or undefined when it is one. */
+export function cidrProblem(
     value: unknown,
-    options: { minPrefix?: number; maxPrefix?: number } = {},
-): Cidr {
+    range: { minPrefix?: number; maxPrefix?: number } = {},
+): string | undefined {
     const cidr = typeof value === "string" ? parseCidr(value) : undefined;
     if (!cidr) {
-        throw new InvalidValueError(
-            key,
-            `${describe(value)} is not an IPv4 CIDR block with its host bits zero (like 10.10.0.0/16)`,
-        );
+        return `${describe(value)} is not an IPv4 CIDR block with its host bits zero (like 10.10.0.0/16)`;
     }
-    const { minPrefix = 0, maxPrefix = 32 } = options;
+    const { minPrefix = 0, maxPrefix = 32 } = range;
     if (cidr.prefix < minPrefix || cidr.prefix > maxPrefix) {
-        throw new InvalidValueError(
-            key,
-            `${cidr.text} must have a prefix between /${minPrefix} and /${maxPrefix}`,
-        );
+        return `${cidr.text} must have a prefix between /${minPrefix} and /${maxPrefix}`;
     }
-    return cidr;
+    return undefined;
 }
 
 /** Whether `outer` holds every address of `inner`. */
@@ -59,23 +62,40 @@ export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
     return a.first <= b.last && b.first <= a.last;
 }
 
-/** Throws naming `key` when `cidr` overlaps any of `others` (each with the key it came from). */
-export function requireDisjoint(
-    key: string,
-    cidr: Cidr,
-    others: ReadonlyArray<{ key: string; cidr: Cidr }>,
-): void {
-    for (const other of others) {
-        if (cidrsOverlap(cidr, other.cidr)) {
-            throw new InvalidValueError(
-                key,
-                `${cidr.text} overlaps ${other.key} (${other.cidr.text}); peered VPCs need disjoint CIDR blocks`,
-            );
-        }
-    }
-}
-
 /** True for a range that admits every address: `0.0.0.0/0`, `::/0` (any spelling of a /0). */
 export function isOpenCidr(text: string): boolean {
     return /\/0+$/.test(text.trim());
+}
+
+/**
+ * The prefix of each of `count` equal subnets of a VPC: /24 where they fit, smaller where the VPC is
+ * small (a /24 VPC with 2 AZs gets two /25s). Undefined when they cannot fit (smaller than /28).
+ */
+export function subnetPrefix(vpcPrefix: number, count: number): number | undefined {
+    const needed = vpcPrefix + Math.ceil(Math.log2(Math.max(1, count)));
+    const prefix = Math.max(PREFERRED_SUBNET_PREFIX, needed);
+    return prefix <= SMALLEST_SUBNET_PREFIX ? prefix : undefined;
+}
+
+/** Why `count` subnets do not fit in `vpc`, with the arithmetic, or undefined when they do. */
+export function subnetFitProblem(vpc: Cidr, count: number): string | undefined {
+    if (subnetPrefix(vpc.prefix, count) !== undefined) {
+        return undefined;
+    }
+    const available = 2 ** (SMALLEST_SUBNET_PREFIX - vpc.prefix);
+    return (
+        `${vpc.text} holds at most ${available} subnets of /${SMALLEST_SUBNET_PREFIX} (AWS's smallest), ` +
+        `but availabilityZoneCount asks for ${count}; use a larger block or fewer zones`
+    );
+}
+
+/** Why `cidr` overlaps one of `others` (each with the key it came from), or undefined when it overlaps none. */
+export function overlapProblem(
+    cidr: Cidr,
+    others: ReadonlyArray<{ key: string; cidr: Cidr }>,
+): string | undefined {
+    const other = others.find((o) => cidrsOverlap(cidr, o.cidr));
+    return other
+        ? `${cidr.text} overlaps ${other.key} (${other.cidr.text}); peered VPCs need disjoint CIDR blocks`
+        : undefined;
 }

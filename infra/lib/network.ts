@@ -4,6 +4,7 @@ import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 
+import { parseCidr, subnetPrefix } from "./cidr";
 import { HTTPS_PORT, MYSQL_PORT } from "./constants";
 
 export { HTTPS_PORT, MYSQL_PORT };
@@ -11,7 +12,7 @@ export { HTTPS_PORT, MYSQL_PORT };
 export interface IsolatedVpcArgs {
     /** The VPC's CIDR block. */
     readonly cidrBlock: string;
-    /** Availability zones, one isolated /24 subnet each. */
+    /** Availability zones, one isolated subnet each (a /24, or smaller when the VPC is small). */
     readonly availabilityZoneCount: number;
     /** Name of the subnet tier (`db`, `function`). */
     readonly subnetName: string;
@@ -25,13 +26,25 @@ export interface IsolatedVpc {
     readonly routeTableIds: pulumi.Output<string>[];
 }
 
+/** The subnet size: /24 where the VPC has room for one per zone, smaller in a small VPC (config refuses what cannot fit). */
+export function isolatedSubnetPrefix(
+    args: Pick<IsolatedVpcArgs, "cidrBlock" | "availabilityZoneCount">,
+): number {
+    const vpc = parseCidr(args.cidrBlock);
+    const prefix = vpc && subnetPrefix(vpc.prefix, args.availabilityZoneCount);
+    if (prefix === undefined || prefix === null) {
+        throw new Error(`${args.cidrBlock} has no room for ${args.availabilityZoneCount} subnets`);
+    }
+    return prefix;
+}
+
 /** A VPC of isolated subnets only: no NAT, no internet gateway, DNS support and host names on. */
 export function isolatedVpc(name: string, args: IsolatedVpcArgs): IsolatedVpc {
     const vpc = new awsx.ec2.Vpc(name, {
         cidrBlock: args.cidrBlock,
         numberOfAvailabilityZones: args.availabilityZoneCount,
         subnetStrategy: "Auto",
-        subnetSpecs: [{ type: "Isolated", name: args.subnetName, cidrMask: 24 }],
+        subnetSpecs: [{ type: "Isolated", name: args.subnetName, cidrMask: isolatedSubnetPrefix(args) }],
         natGateways: { strategy: "None" },
         enableDnsSupport: true,
         enableDnsHostnames: true,

@@ -1,11 +1,17 @@
-// The consumer account: a private VPC with STS and Secrets Manager endpoints, the peering to the
-// database VPC (accepted through the database stack's peering-accepter role), and the fetch-rows
-// function. Deployed after the database stack, whose outputs it reads by StackReference.
+// The consumer account: a private VPC with STS and Secrets Manager endpoints, the network path to the
+// database (a VPC peering accepted through the database stack's peering-accepter role, or a PrivateLink
+// resource endpoint), and the fetch-rows function. Deployed after the database stack, whose record for
+// this consumer it reads by StackReference.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { createHandler } from "../../functions/fetch-rows";
 import { PeeredVpcPair } from "../components/peeredVpcPair";
-import { ConsumerStackConfig, PROJECT } from "../config";
+import { RdsResourceEndpoint } from "../components/rdsResourceEndpoint";
+import { ConsumerStackConfig } from "../config";
+import { ConsumerExports, Exported } from "../contract";
+import { cidrsOverlap, parseCidr } from "../lib/cidr";
+import { HTTPS_PORT, MYSQL_PORT, PROJECT } from "../lib/constants";
+import { toPolicyJson } from "../lib/iam";
 import {
     functionCodePathOptions,
     functionLogGroup,
@@ -13,11 +19,8 @@ import {
     lambdaTrustPolicy,
     vpcLambdaStatements,
 } from "../lib/lambda";
-import { HTTPS_PORT, interfaceEndpoint, isolatedVpc, MYSQL_PORT, tcpRule } from "../lib/network";
-import { toPolicyJson } from "../lib/iam";
-import { cidrsOverlap, parseCidr } from "../lib/cidr";
-import { ConsumerExports, Exported } from "../contract";
-import { readDatabaseStack } from "./databaseReference";
+import { interfaceEndpoint, isolatedVpc, IsolatedVpc, tcpRule } from "../lib/network";
+import { DatabaseReference, readDatabaseStack } from "./databaseReference";
 
 export async function consumerStack(config: ConsumerStackConfig): Promise<Exported<ConsumerExports>> {
     const stack = pulumi.getStack();
@@ -25,40 +28,40 @@ export async function consumerStack(config: ConsumerStackConfig): Promise<Export
 
     // Values the program branches on are read (and checked) before any resource is declared.
     const database = await readDatabaseStack(config);
-    const { ref, exports } = database;
-    const dbCidr = parseCidr(exports.vpcCidr);
-    const ownCidr = parseCidr(config.vpcCidr);
-    if (!dbCidr || !ownCidr || cidrsOverlap(dbCidr, ownCidr)) {
-        throw new pulumi.RunError(
-            `cross-account-rds:vpcCidr: ${config.vpcCidr} overlaps the database VPC ${exports.vpcCidr} of stack ` +
-                `${config.databaseStack}; peered VPCs need disjoint CIDR blocks`,
-        );
+    const { ref, exports, record } = database;
+    if (record.network === "peering") {
+        const dbCidr = parseCidr(exports.vpcCidr);
+        const ownCidr = parseCidr(record.vpcCidr);
+        if (!dbCidr || !ownCidr || cidrsOverlap(dbCidr, ownCidr)) {
+            throw new pulumi.RunError(
+                `${PROJECT}:consumers[name=${config.consumerName}].vpcCidr in stack ${config.databaseStack}: ` +
+                    `${record.vpcCidr} overlaps the database VPC ${exports.vpcCidr}; peered VPCs need disjoint ` +
+                    "CIDR blocks (or set network: privatelink for this consumer)",
+            );
+        }
     }
 
-    const { vpc, routeTableIds } = isolatedVpc("consumer", {
-        cidrBlock: config.vpcCidr,
+    const isolated = isolatedVpc("consumer", {
+        cidrBlock: record.vpcCidr,
         availabilityZoneCount: config.availabilityZoneCount,
         subnetName: "function",
         tags,
     });
+    const { vpc } = isolated;
 
-    // --- Security groups: the function reaches MySQL over the peering and the endpoints, nothing else.
+    // --- Security groups: the function reaches MySQL over its network path and the endpoints, nothing else.
     const functionSg = new aws.ec2.SecurityGroup("fetch-rows", {
         vpcId: vpc.vpcId,
         description:
-            "fetch-rows function: MySQL to the database VPC, HTTPS to the STS and Secrets Manager endpoints",
+            record.network === "peering"
+                ? "fetch-rows function: MySQL to the database VPC, HTTPS to the STS and Secrets Manager endpoints"
+                : "fetch-rows function: MySQL to the resource endpoint, HTTPS to the STS and Secrets Manager endpoints",
         tags,
     });
     const endpointSg = new aws.ec2.SecurityGroup("consumer-endpoints", {
         vpcId: vpc.vpcId,
         description: "Interface endpoints: HTTPS from the fetch-rows function only",
         tags,
-    });
-    tcpRule("fetch-rows-mysql", "egress", {
-        securityGroupId: functionSg.id,
-        port: MYSQL_PORT,
-        description: `MySQL to the database VPC of ${config.databaseStack} over the peering`,
-        peer: { cidrIpv4: exports.vpcCidr },
     });
     tcpRule("fetch-rows-endpoints", "egress", {
         securityGroupId: functionSg.id,
@@ -82,34 +85,10 @@ export async function consumerStack(config: ConsumerStackConfig): Promise<Export
         }),
     );
 
-    // --- Peering: requested here, accepted in the database account through its accepter role.
-    const databaseAccount = new aws.Provider("database-account", {
-        region: exports.region as aws.Region,
-        allowedAccountIds: [exports.accountId],
-        assumeRoles: [
-            {
-                roleArn: database.peeringAccepterRoleArn,
-                sessionName: `${PROJECT}-${config.consumerName}-peering`,
-            },
-        ],
-    });
-    const peering = new PeeredVpcPair("database-peering", {
-        requester: {
-            vpcId: vpc.vpcId,
-            cidrBlock: config.vpcCidr,
-            routeTableIds,
-            accountId: config.accountId,
-        },
-        accepter: {
-            vpcId: ref.requireOutput("vpcId") as pulumi.Output<string>,
-            cidrBlock: exports.vpcCidr,
-            routeTableIds: exports.routeTableIds,
-            accountId: exports.accountId,
-            region: exports.region,
-            provider: databaseAccount,
-        },
-        tags,
-    });
+    const path =
+        record.network === "peering"
+            ? peeringPath(config, database, isolated, functionSg, tags)
+            : privatelinkPath(config, database, isolated, functionSg, tags);
 
     // --- The function -----------------------------------------------------------------------------
     const functionName = `${PROJECT}-${config.consumerName}-fetch-rows`;
@@ -118,9 +97,9 @@ export async function consumerStack(config: ConsumerStackConfig): Promise<Export
         retentionInDays: config.fn.logRetentionDays,
         tags,
     });
-    // The name is fixed by config: the database stack trusts exactly this role ARN.
+    // The name comes from the database stack's record: its data-access role trusts exactly this role ARN.
     const role = new aws.iam.Role("fetch-rows", {
-        name: config.functionRoleName,
+        name: record.functionRoleName,
         description: `fetch-rows: assumes the data-access role of ${config.databaseStack}`,
         assumeRolePolicy: toPolicyJson(lambdaTrustPolicy(config.accountId)),
         tags,
@@ -146,6 +125,8 @@ export async function consumerStack(config: ConsumerStackConfig): Promise<Export
     const environment: Record<string, pulumi.Input<string>> = {
         DB_ACCESS_ROLE_ARN: database.dataAccessRoleArn,
         DB_SECRET_ARN: ref.requireOutput("readerSecretArn") as pulumi.Output<string>,
+        // The RDS host name either way: PrivateLink's private DNS answers it with the endpoint's addresses,
+        // so TLS still verifies the RDS certificate.
         DB_HOST: ref.requireOutput("dbHost") as pulumi.Output<string>,
         DB_PORT: (ref.requireOutput("dbPort") as pulumi.Output<number>).apply(String),
         DB_NAME: ref.requireOutput("dbName") as pulumi.Output<string>,
@@ -153,8 +134,8 @@ export async function consumerStack(config: ConsumerStackConfig): Promise<Export
         ALLOWED_TABLES: config.fn.allowedTables.join(","),
         MAX_ROWS: String(config.fn.maxRows),
     };
-    if (config.fn.externalId !== undefined) {
-        environment.DB_ACCESS_EXTERNAL_ID = config.fn.externalId;
+    if (database.externalId !== undefined) {
+        environment.DB_ACCESS_EXTERNAL_ID = database.externalId;
     }
     const fn = new aws.lambda.CallbackFunction(
         "fetch-rows",
@@ -171,14 +152,85 @@ export async function consumerStack(config: ConsumerStackConfig): Promise<Export
             environment: { variables: environment },
             tags,
         },
-        // The function is useless until the peering routes and endpoints exist.
-        { dependsOn: [logGroup, rolePolicy, peering, ...endpoints] },
+        // The function is useless until its network path and the endpoints exist.
+        { dependsOn: [logGroup, rolePolicy, path.resource, ...endpoints] },
     );
 
     return {
         functionName: fn.name,
         functionArn: fn.arn,
         vpcId: vpc.vpcId,
-        peeringConnectionId: peering.peeringConnectionId,
+        network: record.network,
+        ...path.exports,
     };
+}
+
+interface NetworkPath {
+    /** What the function must wait for. */
+    readonly resource: pulumi.Resource;
+    readonly exports: Pick<Exported<ConsumerExports>, "peeringConnectionId" | "resourceEndpointId">;
+}
+
+/** Peering: requested here, accepted in the database account through its accepter role. */
+function peeringPath(
+    config: ConsumerStackConfig,
+    { ref, exports, record }: DatabaseReference,
+    { vpc, routeTableIds }: IsolatedVpc,
+    functionSg: aws.ec2.SecurityGroup,
+    tags: Record<string, string>,
+): NetworkPath {
+    tcpRule("fetch-rows-mysql", "egress", {
+        securityGroupId: functionSg.id,
+        port: MYSQL_PORT,
+        description: `MySQL to the database VPC of ${config.databaseStack} over the peering`,
+        peer: { cidrIpv4: exports.vpcCidr },
+    });
+    const databaseAccount = new aws.Provider("database-account", {
+        region: exports.region as aws.Region,
+        allowedAccountIds: [exports.accountId],
+        assumeRoles: [
+            {
+                roleArn: record.peeringAccepterRoleArn!,
+                sessionName: `${PROJECT}-${config.consumerName}-peering`,
+            },
+        ],
+    });
+    const peering = new PeeredVpcPair("database-peering", {
+        requester: {
+            vpcId: vpc.vpcId,
+            cidrBlock: record.vpcCidr,
+            routeTableIds,
+            accountId: config.accountId,
+        },
+        accepter: {
+            vpcId: ref.requireOutput("vpcId") as pulumi.Output<string>,
+            cidrBlock: exports.vpcCidr,
+            routeTableIds: exports.routeTableIds,
+            accountId: exports.accountId,
+            region: exports.region,
+            provider: databaseAccount,
+        },
+        tags,
+    });
+    return { resource: peering, exports: { peeringConnectionId: peering.peeringConnectionId } };
+}
+
+/** PrivateLink: a Resource endpoint for the configuration the database account shared with this one. */
+function privatelinkPath(
+    _config: ConsumerStackConfig,
+    { record }: DatabaseReference,
+    { vpc }: IsolatedVpc,
+    functionSg: aws.ec2.SecurityGroup,
+    tags: Record<string, string>,
+): NetworkPath {
+    const endpoint = new RdsResourceEndpoint("database-endpoint", {
+        vpcId: vpc.vpcId,
+        subnetIds: vpc.isolatedSubnetIds,
+        functionSecurityGroupId: functionSg.id,
+        resourceConfigurationArn: record.resourceConfigurationArn!,
+        resourceShareArn: record.resourceShareArn,
+        acceptShareInvitation: record.outsideOrganization,
+        tags,
+    });
+    return { resource: endpoint, exports: { resourceEndpointId: endpoint.endpointId } };
 }

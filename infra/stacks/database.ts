@@ -1,31 +1,31 @@
-// The database account: a private VPC, RDS MySQL, the reader secret, and one data-access role and one
-// peering-accepter role per consumer. Deployed first; it knows its consumers from config, so nothing
-// here waits for the consumer stacks (DESIGN §2).
+// The database account: a private VPC, RDS MySQL, the reader secret, and per consumer a data-access
+// role plus its network path (a peering-accepter role, or a RAM share of the RDS resource configuration).
+// Deployed first; it knows its consumers from config, so nothing here waits for the consumer stacks.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { createBootstrapHandler } from "../../functions/db-bootstrap";
-import { schemaFingerprint } from "../../functions/db-bootstrap/schema";
 import { CrossAccountRole } from "../components/crossAccountRole";
 import { SecretShare } from "../components/secretShare";
-import { ConsumerSpec, DatabaseStackConfig, PROJECT } from "../config";
-import {
-    functionCodePathOptions,
-    functionLogGroup,
-    LAMBDA_RUNTIME,
-    lambdaTrustPolicy,
-    vpcLambdaStatements,
-} from "../lib/lambda";
-import { HTTPS_PORT, interfaceEndpoint, IsolatedVpc, isolatedVpc, MYSQL_PORT, tcpRule } from "../lib/network";
-import { toPolicyJson } from "../lib/iam";
-import { DatabaseExports, Exported } from "../contract";
-
-const MASTER_USERNAME = "dbadmin";
-const TABLE = "vegetables";
+import { SharedRdsResource } from "../components/sharedRdsResource";
+import { ConsumerSpec, DatabaseStackConfig, MASTER_USERNAME } from "../config";
+import { ConsumerRecord, DatabaseExports, Exported } from "../contract";
+import { MYSQL_PORT, PROJECT } from "../lib/constants";
+import { isolatedVpc, tcpRule } from "../lib/network";
+import { bootstrapFunction } from "./bootstrap";
+import { nameFor } from "./names";
+import { dayTwoProblems, readPreviousDeployment, retirementNotice } from "./previousDeployment";
 
 export async function databaseStack(
     config: DatabaseStackConfig,
 ): Promise<Exported<DatabaseExports> & { bootstrapResult: pulumi.Output<string> }> {
+    const refused = dayTwoProblems(config, await readPreviousDeployment());
+    if (refused.length > 0) {
+        throw new pulumi.RunError(`Refused update:\n${refused.join("\n")}`);
+    }
+    for (const consumer of config.consumers.filter((c) => c.retiring)) {
+        pulumi.log.warn(retirementNotice(consumer));
+    }
+    const active = config.consumers.filter((c) => !c.retiring);
     const stack = pulumi.getStack();
     const tags = { project: PROJECT, stack, stackRole: "database" };
 
@@ -37,18 +37,24 @@ export async function databaseStack(
     });
 
     // --- RDS -----------------------------------------------------------------------------------------
-    const storageKey = new aws.kms.Key("database-storage", {
-        description: `${PROJECT} ${stack}: RDS storage and master secret`,
-        enableKeyRotation: true,
-        deletionWindowInDays: 30,
-        tags,
-    });
+    // The key outlives the stack: a final snapshot encrypted with it must stay restorable after destroy.
+    const storageKey = new aws.kms.Key(
+        "database-storage",
+        {
+            description: `${PROJECT} ${stack}: RDS storage, final snapshots and the master secret`,
+            enableKeyRotation: true,
+            deletionWindowInDays: 30,
+            tags,
+        },
+        { retainOnDelete: true },
+    );
     const dbSecurityGroup = new aws.ec2.SecurityGroup("database", {
         vpcId: vpc.vpcId,
-        description: "RDS MySQL: 3306 only from admitted consumer VPCs and the bootstrap function",
+        description:
+            "RDS MySQL: 3306 only from peering consumers' VPCs, the resource gateway and the bootstrap function",
         tags,
     });
-    for (const consumer of config.consumers) {
+    for (const consumer of active.filter((c) => c.network === "peering")) {
         tcpRule(`database-mysql-from-${consumer.name}`, "ingress", {
             securityGroupId: dbSecurityGroup.id,
             port: MYSQL_PORT,
@@ -66,6 +72,12 @@ export async function databaseStack(
         description: `${PROJECT} ${stack}: isolated subnets`,
         subnetIds: vpc.isolatedSubnetIds,
         tags,
+    });
+    // A new suffix whenever the instance is replaced (dbName) or re-created after a destroy, so a final
+    // snapshot id is never taken twice (DBSnapshotAlreadyExists).
+    const snapshotSuffix = new random.RandomId("database-final-snapshot", {
+        byteLength: 4,
+        keepers: { dbName: config.db.name, engine: "mysql" },
     });
     const db = new aws.rds.Instance("database", {
         engine: "mysql",
@@ -86,7 +98,9 @@ export async function databaseStack(
         port: MYSQL_PORT,
         deletionProtection: config.db.deletionProtection,
         skipFinalSnapshot: config.db.skipFinalSnapshot,
-        finalSnapshotIdentifier: config.db.skipFinalSnapshot ? undefined : nameFor(stack, "final", 255),
+        finalSnapshotIdentifier: config.db.skipFinalSnapshot
+            ? undefined
+            : snapshotSuffix.hex.apply((hex) => nameFor(stack, `final-${hex}`, 255)),
         backupRetentionPeriod: config.db.backupRetentionDays,
         copyTagsToSnapshot: true,
         autoMinorVersionUpgrade: true,
@@ -100,67 +114,85 @@ export async function databaseStack(
         return arn;
     });
 
-    // --- The reader secret and who may read it ------------------------------------------------------
+    // --- Who may read: one data-access role per active consumer, granted the reader secret ----------
+    const dataAccessRoles = new Map(
+        active.map((consumer) => [
+            consumer.name,
+            new CrossAccountRole(`data-access-${consumer.name}`, {
+                trustedAccountId: consumer.accountId,
+                trustedPrincipalArns: [consumer.functionRoleArn],
+                externalId: consumer.externalId,
+                description: `Lets ${consumer.name}'s fetch-rows function read the ${config.db.name} reader secret`,
+                tags,
+            }),
+        ]),
+    );
     const readerPassword = new random.RandomPassword("reader-password", {
         length: 32,
         special: true,
         overrideSpecial: "-_.~",
     });
-    const readerSecretValue = pulumi.secret(
-        pulumi.all([readerPassword.result, db.address]).apply(([password, host]) =>
-            JSON.stringify({
-                engine: "mysql",
-                username: config.readerUsername,
-                password,
-                host,
-                port: MYSQL_PORT,
-                dbname: config.db.name,
-            }),
-        ),
-    );
-
-    // The data-access roles read the secret and the secret's policy names the roles: the roles'
-    // permissions are settled once the secret exists, so they are handed over as a deferred value.
-    let grantReaders: (statements: pulumi.Output<aws.iam.PolicyStatement[]>) => void = () => undefined;
-    const readerPermissions = pulumi.output(
-        new Promise<pulumi.Output<aws.iam.PolicyStatement[]>>((resolve) => (grantReaders = resolve)),
-    );
-    const dataAccessRoles = config.consumers.map(
-        (consumer) =>
-            new CrossAccountRole(`data-access-${consumer.name}`, {
-                trustedAccountId: consumer.accountId,
-                trustedPrincipalArns: [consumer.functionRoleArn],
-                externalId: consumer.externalId,
-                permissions: readerPermissions,
-                description: `Lets ${consumer.name}'s fetch-rows function read the ${config.db.name} reader secret`,
-                tags,
-            }),
-    );
     const readerSecret = new SecretShare("reader-secret", {
-        secretString: readerSecretValue,
+        secretString: pulumi.secret(
+            pulumi.all([readerPassword.result, db.address]).apply(([password, host]) =>
+                JSON.stringify({
+                    engine: "mysql",
+                    username: config.readerUsername,
+                    password,
+                    host,
+                    port: MYSQL_PORT,
+                    dbname: config.db.name,
+                }),
+            ),
+        ),
         description: `${PROJECT} ${stack}: read-only MySQL login for ${config.db.name}`,
-        readers: dataAccessRoles.map((role) => role.roleArn),
+        readers: [...dataAccessRoles.values()].map((role) => role.roleArn),
         accountId: config.accountId,
         region: config.region,
         tags,
     });
-    grantReaders(readerSecret.readerStatements());
+    for (const role of dataAccessRoles.values()) {
+        readerSecret.grantRead(role);
+    }
 
-    // --- Peering acceptance by each consumer's deployer ---------------------------------------------
-    const peeringAccepterRoles = config.consumers.map(
-        (consumer) =>
-            new CrossAccountRole(`peering-accepter-${consumer.name}`, {
-                trustedAccountId: consumer.accountId,
-                trustedPrincipalArns: consumer.deployerPrincipalArns,
-                permissions: pulumi
-                    .all([vpc.vpcId, ...routeTableIds])
-                    .apply(([vpcId, ...tables]) =>
-                        peeringAccepterStatements(config, consumer, vpcId, tables),
-                    ),
-                description: `Lets ${consumer.name}'s deployer accept the VPC peering and route back to it`,
-                tags,
-            }),
+    // --- Network paths ---------------------------------------------------------------------------------
+    // Peering: each consumer's deployer accepts its peering and routes back. Kept while a consumer
+    // retires, so its stack can still remove its routes and the peering on destroy.
+    const peeringAccepterRoles = new Map(
+        config.consumers
+            .filter((c) => c.network === "peering")
+            .map((consumer) => [
+                consumer.name,
+                new CrossAccountRole(`peering-accepter-${consumer.name}`, {
+                    trustedAccountId: consumer.accountId,
+                    trustedPrincipalArns: consumer.deployerPrincipalArns,
+                    permissions: pulumi
+                        .all([vpc.vpcId, ...routeTableIds])
+                        .apply(([vpcId, ...tables]) =>
+                            peeringAccepterStatements(config, consumer, vpcId, tables),
+                        ),
+                    description: `Lets ${consumer.name}'s deployer accept the VPC peering and route back to it`,
+                    tags,
+                }),
+            ]),
     );
+    // PrivateLink: one resource gateway and configuration for the instance, one RAM share per consumer.
+    const privatelinkConsumers = active.filter((c) => c.network === "privatelink");
+    const sharedResource =
+        privatelinkConsumers.length === 0
+            ? undefined
+            : new SharedRdsResource("database-privatelink", {
+                  vpcId: vpc.vpcId,
+                  subnetIds: vpc.isolatedSubnetIds,
+                  dbSecurityGroupId: dbSecurityGroup.id,
+                  dbInstanceArn: db.arn,
+                  consumers: privatelinkConsumers.map((c) => ({
+                      name: c.name,
+                      accountId: c.accountId,
+                      outsideOrganization: c.outsideOrganization,
+                  })),
+                  tags,
+              });
 
     // --- Bootstrap: database, table and reader user, created by a function inside the VPC ----------
     const bootstrap = bootstrapFunction(config, {
@@ -174,6 +206,17 @@ export async function databaseStack(
         db,
     });
 
+    const records = config.consumers.map((consumer) =>
+        consumerRecord(consumer, {
+            dataAccessRoleArn: dataAccessRoles.get(consumer.name)?.roleArn,
+            peeringAccepterRoleArn: peeringAccepterRoles.get(consumer.name)?.roleArn,
+            resourceConfigurationArn:
+                consumer.retiring || consumer.network !== "privatelink"
+                    ? undefined
+                    : sharedResource?.resourceConfigurationArn,
+            resourceShareArn: consumer.retiring ? undefined : sharedResource?.shareArns[consumer.name],
+        }),
+    );
     return {
         accountId: config.accountId,
         region: config.region,
@@ -184,26 +227,44 @@ export async function databaseStack(
         dbPort: MYSQL_PORT,
         dbName: config.db.name,
         readerSecretArn: readerSecret.secretArn,
-        dataAccessRoleArns: byConsumer(config.consumers, dataAccessRoles),
-        peeringAccepterRoleArns: byConsumer(config.consumers, peeringAccepterRoles),
+        consumers: pulumi
+            .all(records)
+            .apply((all) => Object.fromEntries(config.consumers.map((c, i) => [c.name, all[i]]))),
+        consumerExternalIds: pulumi.secret(
+            pulumi
+                .all(config.consumers.map((c) => c.externalId ?? ""))
+                .apply((ids) =>
+                    Object.fromEntries(
+                        config.consumers.flatMap((c, i) => (ids[i] ? [[c.name, ids[i]]] : [])),
+                    ),
+                ),
+        ),
         // Not part of the consumer contract: for operators.
         bootstrapResult: bootstrap.result,
     };
 }
 
-/** `cross-account-rds-<stack>-<suffix>` in the letters, digits and single hyphens AWS names accept. */
-export function nameFor(stack: string, suffix: string, maxLength: number): string {
-    const stackPart = stack.replace(/[^A-Za-z0-9]+/g, "-").replace(/^-|-$/g, "");
-    return `${PROJECT}-${stackPart}`.slice(0, maxLength - suffix.length - 1).replace(/-$/, "") + `-${suffix}`;
+interface RecordArns {
+    readonly dataAccessRoleArn?: pulumi.Output<string>;
+    readonly peeringAccepterRoleArn?: pulumi.Output<string>;
+    readonly resourceConfigurationArn?: pulumi.Output<string>;
+    readonly resourceShareArn?: pulumi.Output<string>;
 }
 
-function byConsumer(
-    consumers: readonly ConsumerSpec[],
-    roles: readonly CrossAccountRole[],
-): pulumi.Output<Record<string, string>> {
-    return pulumi
-        .all(roles.map((role) => role.roleArn))
-        .apply((arns) => Object.fromEntries(consumers.map((consumer, i) => [consumer.name, arns[i]])));
+/** The consumer's record in the contract: everything its stack needs, nothing it must repeat. */
+function consumerRecord(consumer: ConsumerSpec, arns: RecordArns): pulumi.Output<ConsumerRecord> {
+    const optional = Object.entries(arns).filter(([, value]) => value !== undefined);
+    return pulumi.all(optional.map(([, value]) => value!)).apply((values) => ({
+        accountId: consumer.accountId,
+        network: consumer.network,
+        vpcCidr: consumer.vpcCidr,
+        functionRoleName: consumer.functionRoleName,
+        functionRoleArn: consumer.functionRoleArn,
+        externalIdRequired: consumer.externalId !== undefined,
+        outsideOrganization: consumer.outsideOrganization,
+        retiring: consumer.retiring,
+        ...Object.fromEntries(optional.map(([key], i) => [key, values[i]])),
+    }));
 }
 
 /**
@@ -257,153 +318,4 @@ export function peeringAccepterStatements(
             Resource: "*",
         },
     ];
-}
-
-interface BootstrapDeps {
-    readonly stack: string;
-    readonly tags: Record<string, string>;
-    readonly vpc: IsolatedVpc["vpc"];
-    readonly dbSecurityGroup: aws.ec2.SecurityGroup;
-    readonly masterSecretArn: pulumi.Output<string>;
-    readonly storageKeyArn: pulumi.Output<string>;
-    readonly readerSecret: SecretShare;
-    readonly db: aws.rds.Instance;
-}
-
-function bootstrapFunction(config: DatabaseStackConfig, deps: BootstrapDeps): aws.lambda.Invocation {
-    const { tags, vpc, db, readerSecret } = deps;
-    const functionName = nameFor(deps.stack, "db-bootstrap", 64);
-    const schema = {
-        database: config.db.name,
-        table: TABLE,
-        readerUser: config.readerUsername,
-        seedSampleRows: config.seedSampleRows,
-        requireTls: true,
-    };
-
-    const functionSg = new aws.ec2.SecurityGroup("db-bootstrap", {
-        vpcId: vpc.vpcId,
-        description: "Bootstrap function: MySQL to the database, HTTPS to the Secrets Manager endpoint",
-        tags,
-    });
-    const endpointSg = new aws.ec2.SecurityGroup("database-endpoints", {
-        vpcId: vpc.vpcId,
-        description: "Interface endpoints: HTTPS from the bootstrap function only",
-        tags,
-    });
-    tcpRule("database-endpoints-https-from-bootstrap", "ingress", {
-        securityGroupId: endpointSg.id,
-        port: HTTPS_PORT,
-        description: "HTTPS from the bootstrap function",
-        peer: { securityGroupId: functionSg.id },
-    });
-    tcpRule("db-bootstrap-mysql", "egress", {
-        securityGroupId: functionSg.id,
-        port: MYSQL_PORT,
-        description: "MySQL to the database",
-        peer: { securityGroupId: deps.dbSecurityGroup.id },
-    });
-    tcpRule("db-bootstrap-endpoints", "egress", {
-        securityGroupId: functionSg.id,
-        port: HTTPS_PORT,
-        description: "HTTPS to the Secrets Manager endpoint",
-        peer: { securityGroupId: endpointSg.id },
-    });
-    tcpRule("database-mysql-from-bootstrap", "ingress", {
-        securityGroupId: deps.dbSecurityGroup.id,
-        port: MYSQL_PORT,
-        description: "MySQL from the bootstrap function (creates the schema and the reader user)",
-        peer: { securityGroupId: functionSg.id },
-    });
-    const secretsEndpoint = interfaceEndpoint("database-secretsmanager", {
-        vpc,
-        service: "secretsmanager",
-        region: config.region,
-        securityGroupId: endpointSg.id,
-        tags,
-    });
-
-    const logGroup = functionLogGroup("db-bootstrap", { functionName, retentionInDays: 30, tags });
-    const role = new aws.iam.Role("db-bootstrap", {
-        description: "Bootstrap function: reads the master and reader secrets",
-        assumeRolePolicy: toPolicyJson(lambdaTrustPolicy(config.accountId)),
-        tags,
-    });
-    const rolePolicy = new aws.iam.RolePolicy("db-bootstrap", {
-        role: role.id,
-        policy: pulumi
-            .all([
-                logGroup.arn,
-                deps.masterSecretArn,
-                readerSecret.secretArn,
-                deps.storageKeyArn,
-                readerSecret.kmsKeyArn,
-            ])
-            .apply(([logGroupArn, masterArn, readerArn, storageKeyArn, readerKeyArn]) =>
-                toPolicyJson({
-                    Version: "2012-10-17",
-                    Statement: [
-                        ...vpcLambdaStatements(logGroupArn),
-                        {
-                            Sid: "ReadTheTwoSecrets",
-                            Effect: "Allow",
-                            Action: "secretsmanager:GetSecretValue",
-                            Resource: [masterArn, readerArn],
-                        },
-                        {
-                            Sid: "DecryptThroughSecretsManager",
-                            Effect: "Allow",
-                            Action: "kms:Decrypt",
-                            Resource: [storageKeyArn, readerKeyArn],
-                            Condition: {
-                                StringEquals: {
-                                    "kms:ViaService": `secretsmanager.${config.region}.amazonaws.com`,
-                                },
-                            },
-                        },
-                    ],
-                }),
-            ),
-    });
-
-    const fn = new aws.lambda.CallbackFunction(
-        "db-bootstrap",
-        {
-            name: functionName,
-            description: "Creates the database, the vegetables table and the read-only user (idempotent)",
-            role,
-            runtime: LAMBDA_RUNTIME,
-            timeout: 60,
-            memorySize: 256,
-            callbackFactory: () => createBootstrapHandler(),
-            codePathOptions: functionCodePathOptions("db-bootstrap"),
-            vpcConfig: { subnetIds: vpc.isolatedSubnetIds, securityGroupIds: [functionSg.id] },
-            environment: {
-                variables: {
-                    DB_HOST: db.address,
-                    DB_PORT: String(MYSQL_PORT),
-                    DB_NAME: config.db.name,
-                    DB_TLS: "rds",
-                    MASTER_SECRET_ARN: deps.masterSecretArn,
-                    READER_SECRET_ARN: readerSecret.secretArn,
-                    READER_USER: config.readerUsername,
-                    SEED_SAMPLE_ROWS: String(config.seedSampleRows),
-                },
-            },
-            tags,
-        },
-        { dependsOn: [logGroup, rolePolicy] },
-    );
-
-    // Runs on the first deploy and again whenever the SQL or the reader secret changes.
-    const fingerprint = schemaFingerprint(schema);
-    return new aws.lambda.Invocation(
-        "db-bootstrap",
-        {
-            functionName: fn.name,
-            input: JSON.stringify({ fingerprint }),
-            triggers: { fingerprint, readerSecretVersion: readerSecret.secretVersion.versionId },
-        },
-        { dependsOn: [db, secretsEndpoint, fn] },
-    );
 }
