@@ -50,6 +50,7 @@ export function uniqueName(base: string): string {
 
 /** A resource declared under a component under test, with the parent it was given. */
 export interface Declared {
+    readonly resource: pulumi.Resource;
     readonly type: string;
     readonly name: string;
     readonly parent: pulumi.Resource | undefined;
@@ -62,7 +63,12 @@ export interface Declared {
 export function declarations(): { opts: pulumi.ComponentResourceOptions; declared: Declared[] } {
     const declared: Declared[] = [];
     const note: pulumi.ResourceTransformation = (args) => {
-        declared.push({ type: args.type, name: args.name, parent: args.opts.parent });
+        declared.push({
+            resource: args.resource,
+            type: args.type,
+            name: args.name,
+            parent: args.opts.parent,
+        });
         return undefined;
     };
     return { opts: { transformations: [note] }, declared };
