@@ -3,6 +3,7 @@
 // `loadConfig` feeds it this stack's config. Shapes, defaults, ranges and unknown keys are a zod schema;
 // the AWS-specific rules (CIDRs, account ids, ARNs, MySQL names) are the shared checks in infra/lib.
 import * as pulumi from "@pulumi/pulumi";
+import { isDeepStrictEqual } from "util";
 import { z } from "zod";
 import { cidrProblem, overlapProblem, parseCidr } from "./lib/cidr";
 import { PROJECT } from "./lib/constants";
@@ -329,7 +330,8 @@ export function checkStackConfig(values: Readonly<Record<string, string>>): Conf
         return { ok: false, problems };
     }
     const schema = role.data === "database" ? databaseSchema : consumerSchema;
-    const parsed = schema.safeParse(own, { reportInput: true });
+    const other = role.data === "database" ? consumerSchema : databaseSchema;
+    const parsed = schema.safeParse(withoutInjectedDefaults(own, schema, other), { reportInput: true });
     if (!parsed.success) {
         problems.push(...parsed.error.issues.flatMap((issue) => toProblems(issue, role.data)));
     }
@@ -391,6 +393,31 @@ export function checkStackConfig(values: Readonly<Record<string, string>>): Conf
             consumers,
         },
     };
+}
+
+/**
+ * The CLI injects every default Pulumi.yaml declares into every stack, so a database stack also receives
+ * the consumer keys' defaults (and the other way round). A key of the other role holding exactly its
+ * default is that injection, not the user's choice: it is dropped; any other value stays and is refused.
+ */
+function withoutInjectedDefaults(
+    own: Record<string, string>,
+    schema: typeof databaseSchema | typeof consumerSchema,
+    other: typeof databaseSchema | typeof consumerSchema,
+): Record<string, string> {
+    const shape = schema.shape as Record<string, z.ZodType>;
+    const otherShape = other.shape as Record<string, z.ZodType>;
+    return Object.fromEntries(
+        Object.entries(own).filter(([key, value]) => {
+            const field = otherShape[key];
+            if (key in shape || field === undefined) {
+                return true;
+            }
+            const given = field.safeParse(value);
+            const fallback = field.safeParse(undefined);
+            return !(given.success && fallback.success && isDeepStrictEqual(given.data, fallback.data));
+        }),
+    );
 }
 
 /** Rules across entries: unique names, other accounts, disjoint CIDRs for peering consumers only. */
