@@ -1,13 +1,16 @@
+// A role that named principals of another account may assume, with least-privilege inline permissions or
+// none (its permissions then come from grants such as `SecretShare.grantRead`).
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
-    InvalidValueError,
+    accountIdProblem,
     describe,
-    requireAccountId,
-    requirePrincipalArn,
-    requireRoleName,
+    externalIdProblem,
+    principalArnProblem,
+    roleNameProblem,
 } from "../lib/validate";
-import { actionMatches, partitionOf, policyDocument, rootArn, toPolicyJson } from "../lib/iam";
+import { actionMatches, policyDocument, rootArn, toPolicyJson } from "../lib/iam";
+import { requireValid } from "./args";
 
 export interface CrossAccountRoleArgs {
     /** Account whose principals may assume the role (required; no default). */
@@ -16,8 +19,8 @@ export interface CrossAccountRoleArgs {
     readonly trustedPrincipalArns: readonly string[];
     /** When set, callers must pass it as `sts:ExternalId` (default: no external id condition). */
     readonly externalId?: string;
-    /** The role's inline policy, with exact resource ARNs (required; no default). */
-    readonly permissions: pulumi.Input<aws.iam.PolicyStatement[]>;
+    /** The role's inline policy, with exact resource ARNs (default: none; permissions come from grants). */
+    readonly permissions?: pulumi.Input<aws.iam.PolicyStatement[]>;
     /** Physical role name (default: autonamed from the component name). */
     readonly roleName?: string;
     /** Role description (default: none). */
@@ -38,8 +41,13 @@ export type TrustPolicyArgs = Pick<
     "trustedAccountId" | "trustedPrincipalArns" | "externalId"
 >;
 
+/** Where an argument is wrong and why, for checks that also run on resolved outputs (at apply time). */
+export interface ArgumentProblem {
+    readonly propertyPath: string;
+    readonly problem: string;
+}
+
 const DEFAULT_MAX_SESSION_DURATION = 3600;
-const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 const ACTION = /^[a-z0-9-]+:[A-Za-z0-9*?]+$/;
 const ROLE_PATH = /^\/([\x21-\x7e]{0,510}\/)?$/;
 
@@ -59,7 +67,6 @@ const ACCOUNT_LEVEL_SECRETSMANAGER_ACTIONS = [
  * fail with "Invalid principal") narrowed by an exact `aws:PrincipalArn` match.
  */
 export function trustPolicy(args: TrustPolicyArgs): aws.iam.PolicyDocument {
-    const partition = partitionOf(args.trustedPrincipalArns[0] ?? "") ?? "aws";
     const condition: Record<string, Record<string, string | string[]>> = {
         ArnEquals: { "aws:PrincipalArn": [...args.trustedPrincipalArns] },
     };
@@ -69,79 +76,67 @@ export function trustPolicy(args: TrustPolicyArgs): aws.iam.PolicyDocument {
     return policyDocument([
         {
             Effect: "Allow",
-            Principal: { AWS: rootArn(args.trustedAccountId, partition) },
+            Principal: { AWS: rootArn(args.trustedAccountId) },
             Action: "sts:AssumeRole",
             Condition: condition,
         },
     ]);
 }
 
-/** Checks every argument known before deployment; throws {@link InvalidValueError} naming the bad one. */
+/** Checks every argument known before deployment; throws `pulumi.InputPropertyError` naming the bad one. */
 export function validateCrossAccountRoleArgs(args: CrossAccountRoleArgs): void {
-    const trusted = requireAccountId("trustedAccountId", args.trustedAccountId);
+    requireValid("trustedAccountId", accountIdProblem(args.trustedAccountId));
     const principals: unknown = args.trustedPrincipalArns;
     if (!Array.isArray(principals) || principals.length === 0) {
-        throw new InvalidValueError(
+        requireValid(
             "trustedPrincipalArns",
             "must list at least one principal ARN; an empty list would trust nobody (or, if dropped, everyone)",
         );
     }
     const seen = new Set<string>();
-    principals.forEach((arn: unknown, i) => {
+    (principals as unknown[]).forEach((arn, i) => {
         const key = `trustedPrincipalArns[${i}]`;
         if (typeof arn === "string" && arn.includes("*")) {
-            throw new InvalidValueError(key, `${describe(arn)} contains "*"; name exact principals`);
+            requireValid(key, `${describe(arn)} contains "*"; name exact principals`);
         }
-        requirePrincipalArn(key, arn, trusted);
+        requireValid(key, principalArnProblem(arn, args.trustedAccountId));
         const text = arn as string;
         if (/:root$/.test(text)) {
-            throw new InvalidValueError(
-                key,
-                `${describe(text)} is an account root; name the exact roles or users`,
-            );
+            requireValid(key, `${describe(text)} is an account root; name the exact roles or users`);
         }
         if (/^arn:[^:]+:sts:/.test(text)) {
-            throw new InvalidValueError(
+            requireValid(
                 key,
                 `${describe(text)} is a session ARN; aws:PrincipalArn holds the role ARN (arn:aws:iam::<id>:role/<name>)`,
             );
         }
         if (seen.has(text)) {
-            throw new InvalidValueError(key, `${describe(text)} is listed twice`);
+            requireValid(key, `${describe(text)} is listed twice`);
         }
         seen.add(text);
     });
-    if (
-        args.externalId !== undefined &&
-        (typeof args.externalId !== "string" || !EXTERNAL_ID.test(args.externalId))
-    ) {
-        // The value is not echoed: an external id is meant to be shared with the trusted party only.
-        throw new InvalidValueError("externalId", "must be 2-1224 characters of [A-Za-z0-9+=,.@:/_-]");
+    if (args.externalId !== undefined) {
+        // The problem never echoes the value: an external id is meant to be shared with the trusted party only.
+        requireValid("externalId", externalIdProblem(args.externalId));
     }
     if (args.roleName !== undefined) {
-        requireRoleName("roleName", args.roleName);
+        requireValid("roleName", roleNameProblem(args.roleName));
     }
     if (
         args.description !== undefined &&
         (typeof args.description !== "string" || args.description.length > 1000)
     ) {
-        throw new InvalidValueError("description", "must be a string of at most 1000 characters");
+        requireValid("description", "must be a string of at most 1000 characters");
     }
     const duration: unknown = args.maxSessionDuration;
     if (
         duration !== undefined &&
         (typeof duration !== "number" || !Number.isInteger(duration) || duration < 3600 || duration > 43200)
     ) {
-        throw new InvalidValueError(
-            "maxSessionDuration",
-            `${describe(duration)} is not a whole number in 3600..43200`,
-        );
+        requireValid("maxSessionDuration", `${describe(duration)} is not a whole number in 3600..43200`);
     }
     if (args.path !== undefined && (typeof args.path !== "string" || !ROLE_PATH.test(args.path))) {
-        throw new InvalidValueError(
-            "path",
-            `${describe(args.path)} must start and end with "/" (like /service/)`,
-        );
+        requireValid("path", `${describe(args.path)} must start and end with "/" (like /service/)`);
     }
     const permissions = knownNow(args.permissions);
     if (permissions !== undefined) {
@@ -150,87 +145,104 @@ export function validateCrossAccountRoleArgs(args: CrossAccountRoleArgs): void {
 }
 
 /**
- * Checks an identity policy for grants wider than the statement's author can see: whole services, and
- * `*` resources on actions that reach roles, secrets or keys. Deny statements are not restricted because a
- * broad deny only narrows access. Values that are still unresolved are skipped; call it again once known.
+ * Checks an identity policy for grants wider than the statement's author can see (see
+ * {@link permissionsProblem}); throws `pulumi.InputPropertyError` naming the bad element.
  */
 export function validatePermissions(statements: aws.iam.PolicyStatement[], argName = "permissions"): void {
-    if (!Array.isArray(statements) || statements.length === 0) {
-        throw new InvalidValueError(argName, "must contain at least one policy statement");
+    const found = permissionsProblem(statements, argName);
+    if (found) {
+        requireValid(found.propertyPath, found.problem);
     }
-    statements.forEach((statement, i) => {
-        const key = `${argName}[${i}]`;
-        if (typeof statement !== "object" || statement === null) {
-            throw new InvalidValueError(key, `${describe(statement)} is not a policy statement`);
+}
+
+/**
+ * The first grant wider than the statement's author can see: whole services, and `*` resources on actions
+ * that reach roles, secrets or keys. Deny statements are not restricted because a broad deny only narrows
+ * access. Values that are still unresolved are skipped; call it again once known.
+ */
+export function permissionsProblem(
+    statements: aws.iam.PolicyStatement[],
+    argName = "permissions",
+): ArgumentProblem | undefined {
+    if (!Array.isArray(statements) || statements.length === 0) {
+        return {
+            propertyPath: argName,
+            problem: `must contain at least one policy statement; leave ${argName} out for a role whose permissions come from grants`,
+        };
+    }
+    for (const [i, statement] of statements.entries()) {
+        const found = statementProblem(statement, `${argName}[${i}]`);
+        if (found) {
+            return found;
         }
-        for (const field of ["NotAction", "NotResource", "NotPrincipal", "Principal"] as const) {
-            if (statement[field] !== undefined) {
-                throw new InvalidValueError(
-                    `${key}.${field}`,
-                    field.startsWith("Not")
-                        ? `is refused: it grants everything except what it names; list what is allowed instead`
-                        : "is refused: an identity policy applies to the role itself and names no principal",
-                );
-            }
+    }
+    return undefined;
+}
+
+function statementProblem(statement: aws.iam.PolicyStatement, key: string): ArgumentProblem | undefined {
+    const at = (propertyPath: string, problem: string): ArgumentProblem => ({ propertyPath, problem });
+    if (typeof statement !== "object" || statement === null) {
+        return at(key, `${describe(statement)} is not a policy statement`);
+    }
+    for (const field of ["NotAction", "NotResource", "NotPrincipal", "Principal"] as const) {
+        if (statement[field] !== undefined) {
+            return at(
+                `${key}.${field}`,
+                field.startsWith("Not")
+                    ? `is refused: it grants everything except what it names; list what is allowed instead`
+                    : "is refused: an identity policy applies to the role itself and names no principal",
+            );
         }
-        const effect: unknown = statement.Effect;
-        if (effect !== "Allow" && effect !== "Deny") {
-            throw new InvalidValueError(`${key}.Effect`, `${describe(effect)} is not "Allow" or "Deny"`);
+    }
+    const effect: unknown = statement.Effect;
+    if (effect !== "Allow" && effect !== "Deny") {
+        return at(`${key}.Effect`, `${describe(effect)} is not "Allow" or "Deny"`);
+    }
+    const actions = strings(statement.Action);
+    const resources = strings(statement.Resource);
+    if (actions.length === 0 && isPlainList(statement.Action)) {
+        return at(`${key}.Action`, "must name at least one action");
+    }
+    if (resources.length === 0 && isPlainList(statement.Resource)) {
+        return at(`${key}.Resource`, "must name at least one exact resource ARN");
+    }
+    if (effect === "Deny") {
+        return undefined;
+    }
+    for (const { value: action, index } of actions) {
+        const [service, operation] = action.split(":", 2);
+        if (action === "*" || service.includes("*") || /^\**$/.test(operation ?? "")) {
+            return at(
+                `${key}.Action${index}`,
+                `${describe(action)} grants every action of ${service.includes("*") ? "every service" : service}; name the actions`,
+            );
         }
-        const actions = strings(statement.Action);
-        const resources = strings(statement.Resource);
-        if (actions.length === 0 && isPlainList(statement.Action)) {
-            throw new InvalidValueError(`${key}.Action`, "must name at least one action");
+        if (!ACTION.test(action)) {
+            return at(`${key}.Action${index}`, `${describe(action)} is not an action (service:Name)`);
         }
-        if (resources.length === 0 && isPlainList(statement.Resource)) {
-            throw new InvalidValueError(`${key}.Resource`, "must name at least one exact resource ARN");
-        }
-        if (effect === "Deny") {
-            return;
-        }
-        actions.forEach(({ value: action, index }) => {
-            const [service, operation] = action.split(":", 2);
-            if (action === "*" || service.includes("*") || /^\**$/.test(operation ?? "")) {
-                throw new InvalidValueError(
-                    `${key}.Action${index}`,
-                    `${describe(action)} grants every action of ${service.includes("*") ? "every service" : service}; name the actions`,
-                );
-            }
-            if (!ACTION.test(action)) {
-                throw new InvalidValueError(
-                    `${key}.Action${index}`,
-                    `${describe(action)} is not an action (service:Name)`,
-                );
-            }
-        });
-        const exact = actions.find(({ value }) => needsExactResource(value));
-        if (exact === undefined) {
-            return;
-        }
-        resources.forEach(({ value: resource, index }) => {
-            if (resource.includes("*")) {
-                throw new InvalidValueError(
-                    `${key}.Resource${index}`,
-                    `${describe(resource)} contains "*" but ${exact.value} must name exact ARNs`,
-                );
-            }
-        });
-    });
+    }
+    const exact = actions.find(({ value }) => needsExactResource(value));
+    const wildcard = exact && resources.find(({ value }) => value.includes("*"));
+    return exact && wildcard
+        ? at(
+              `${key}.Resource${wildcard.index}`,
+              `${describe(wildcard.value)} contains "*" but ${exact.value} must name exact ARNs`,
+          )
+        : undefined;
 }
 
 export class CrossAccountRole extends pulumi.ComponentResource {
-    /** Exposed so others can depend on the role alone, without waiting for its permissions. */
+    /** The role itself: what grants attach to, and what others can depend on without waiting for its permissions. */
     readonly role: aws.iam.Role;
     readonly roleArn: pulumi.Output<string>;
     readonly roleName: pulumi.Output<string>;
+    /** The inline policy made from `permissions`; undefined when the role's permissions come from grants. */
+    readonly permissionsPolicy?: aws.iam.RolePolicy;
 
     constructor(name: string, args: CrossAccountRoleArgs, opts?: pulumi.ComponentResourceOptions) {
+        // Checked first, so a refused argument declares nothing, not even this component.
+        validateCrossAccountRoleArgs(args);
         super("cross-account-rds:iam:CrossAccountRole", name, {}, opts);
-        try {
-            validateCrossAccountRoleArgs(args);
-        } catch (err) {
-            throw asResourceError(name, err, this);
-        }
 
         this.role = new aws.iam.Role(
             name,
@@ -246,16 +258,22 @@ export class CrossAccountRole extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        const policy = pulumi.output(args.permissions).apply((statements) => {
-            // Statements built from outputs (ARNs of other resources) are only checkable now.
-            try {
-                validatePermissions(statements as aws.iam.PolicyStatement[]);
-            } catch (err) {
-                throw asResourceError(name, err, this);
-            }
-            return toPolicyJson(policyDocument(statements as aws.iam.PolicyStatement[]));
-        });
-        new aws.iam.RolePolicy(`${name}-permissions`, { role: this.role.id, policy }, { parent: this });
+        if (args.permissions !== undefined) {
+            const policy = pulumi.output(args.permissions).apply((statements) => {
+                // Statements built from outputs (ARNs of other resources) are only checkable now, when only
+                // a ResourceError can still tie the refusal to this component.
+                const found = permissionsProblem(statements as aws.iam.PolicyStatement[]);
+                if (found) {
+                    throw new pulumi.ResourceError(`${found.propertyPath}: ${found.problem}`, this);
+                }
+                return toPolicyJson(policyDocument(statements as aws.iam.PolicyStatement[]));
+            });
+            this.permissionsPolicy = new aws.iam.RolePolicy(
+                `${name}-permissions`,
+                { role: this.role.id, policy },
+                { parent: this },
+            );
+        }
 
         this.roleArn = this.role.arn;
         this.roleName = this.role.name;
@@ -270,12 +288,6 @@ export class CrossAccountRole extends pulumi.ComponentResource {
             Resource: arn,
         }));
     }
-}
-
-function asResourceError(name: string, err: unknown, resource: pulumi.Resource): unknown {
-    return err instanceof InvalidValueError
-        ? new pulumi.ResourceError(`${name}: ${err.message}`, resource)
-        : err;
 }
 
 /** The value itself when it holds no outputs or promises, i.e. it can be checked before deployment. */

@@ -1,8 +1,11 @@
+// Two VPCs, possibly in two accounts and regions, peered: the request from one side, the acceptance, routes
+// and DNS options from the other, each side's resources declared with that side's provider.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { parseCidr, requireDisjoint } from "../lib/cidr";
+import { cidrProblem, isOpenCidr, overlapProblem, parseCidr } from "../lib/cidr";
 import type { Cidr } from "../lib/cidr";
-import { describe, InvalidValueError, requireAccountId, requireRegion } from "../lib/validate";
+import { accountIdProblem, describe, regionProblem } from "../lib/validate";
+import { requireValid } from "./args";
 
 export interface PeeringSide {
     /** The side's VPC id (required). */
@@ -40,30 +43,32 @@ export interface PeeredVpcPairArgs {
     readonly tags?: Record<string, string>;
 }
 
-/** Checks every argument before anything is declared; throws {@link InvalidValueError} naming the bad one. */
+/** Checks every argument before anything is declared; throws `pulumi.InputPropertyError` naming the bad one. */
 export function validatePeeredVpcPairArgs(args: PeeredVpcPairArgs): void {
     if (typeof args.requester !== "object" || args.requester === null) {
-        throw new InvalidValueError("requester", `${describe(args.requester)} is not a peering side`);
+        requireValid("requester", `${describe(args.requester)} is not a peering side`);
     }
     if (typeof args.accepter !== "object" || args.accepter === null) {
-        throw new InvalidValueError("accepter", `${describe(args.accepter)} is not a peering side`);
+        requireValid("accepter", `${describe(args.accepter)} is not a peering side`);
     }
     const requesterCidr = requirePeerCidr("requester.cidrBlock", args.requester.cidrBlock);
     const accepterCidr = requirePeerCidr("accepter.cidrBlock", args.accepter.cidrBlock);
-    requireDisjoint("accepter.cidrBlock", accepterCidr, [
-        { key: "requester.cidrBlock", cidr: requesterCidr },
-    ]);
+    requireValid(
+        "accepter.cidrBlock",
+        overlapProblem(accepterCidr, [{ key: "requester.cidrBlock", cidr: requesterCidr }]),
+    );
     requireRouteTables("requester.routeTableIds", args.requester.routeTableIds);
     requireRouteTables("accepter.routeTableIds", args.accepter.routeTableIds);
     requireVpcId("requester.vpcId", args.requester.vpcId);
     requireVpcId("accepter.vpcId", args.accepter.vpcId);
-    const accepterAccount = requireAccountId("accepter.accountId", args.accepter.accountId);
-    requireRegion("accepter.region", args.accepter.region);
+    requireValid("accepter.accountId", accountIdProblem(args.accepter.accountId));
+    requireValid("accepter.region", regionProblem(args.accepter.region));
     if (args.requester.accountId !== undefined) {
-        requireAccountId("requester.accountId", args.requester.accountId);
+        requireValid("requester.accountId", accountIdProblem(args.requester.accountId));
     }
+    const accepterAccount = args.accepter.accountId;
     if (args.accepter.provider === undefined && args.requester.accountId !== accepterAccount) {
-        throw new InvalidValueError(
+        requireValid(
             "accepter.provider",
             `missing: only account ${accepterAccount} can accept the peering and route back, so pass its provider` +
                 (args.requester.accountId === undefined
@@ -75,7 +80,7 @@ export function validatePeeredVpcPairArgs(args: PeeredVpcPairArgs): void {
         args.allowRemoteVpcDnsResolution !== undefined &&
         typeof args.allowRemoteVpcDnsResolution !== "boolean"
     ) {
-        throw new InvalidValueError(
+        requireValid(
             "allowRemoteVpcDnsResolution",
             `${describe(args.allowRemoteVpcDnsResolution)} is not true or false`,
         );
@@ -90,14 +95,9 @@ export class PeeredVpcPair extends pulumi.ComponentResource {
     readonly accepterRoutes: aws.ec2.Route[];
 
     constructor(name: string, args: PeeredVpcPairArgs, opts?: pulumi.ComponentResourceOptions) {
+        // Checked first, so a refused argument declares nothing, not even this component.
+        validatePeeredVpcPairArgs(args);
         super("cross-account-rds:network:PeeredVpcPair", name, {}, opts);
-        try {
-            validatePeeredVpcPairArgs(args);
-        } catch (err) {
-            throw err instanceof InvalidValueError
-                ? new pulumi.ResourceError(`${name}: ${err.message}`, this)
-                : err;
-        }
         const { requester, accepter } = args;
         const requesterProvider = requester.provider;
         // Validation guarantees a same-account pair here, where the requester's credentials can accept.
@@ -175,46 +175,31 @@ export class PeeredVpcPair extends pulumi.ComponentResource {
 }
 
 function requirePeerCidr(key: string, value: unknown): Cidr {
-    const cidr = typeof value === "string" ? parseCidr(value) : undefined;
-    if (cidr?.prefix === 0) {
-        throw new InvalidValueError(
-            key,
-            `${cidr.text} would send all traffic into the peering; give the VPC's CIDR`,
-        );
+    if (typeof value === "string" && isOpenCidr(value)) {
+        requireValid(key, `${value} would send all traffic into the peering; give the VPC's CIDR`);
     }
-    if (!cidr) {
-        throw new InvalidValueError(
-            key,
-            `${describe(value)} is not an IPv4 CIDR block with its host bits zero (like 10.10.0.0/16)`,
-        );
-    }
-    return cidr;
+    requireValid(key, cidrProblem(value));
+    return parseCidr(value as string) as Cidr;
 }
 
 function requireRouteTables(key: string, ids: unknown): void {
     if (!Array.isArray(ids)) {
-        throw new InvalidValueError(
+        requireValid(
             key,
             `${describe(ids)} is not a list; pass route table ids so counts are known at preview`,
         );
     }
-    if (ids.length === 0) {
-        throw new InvalidValueError(
-            key,
-            "must list at least one route table; without routes the peering carries nothing",
-        );
+    if ((ids as unknown[]).length === 0) {
+        requireValid(key, "must list at least one route table; without routes the peering carries nothing");
     }
     const seen = new Set<string>();
-    ids.forEach((id: unknown, i) => {
+    (ids as unknown[]).forEach((id, i) => {
         if (typeof id === "string") {
             if (!/^rtb-[0-9a-f]{8,17}$/.test(id)) {
-                throw new InvalidValueError(
-                    `${key}[${i}]`,
-                    `${describe(id)} is not a route table id (rtb-...)`,
-                );
+                requireValid(`${key}[${i}]`, `${describe(id)} is not a route table id (rtb-...)`);
             }
             if (seen.has(id)) {
-                throw new InvalidValueError(`${key}[${i}]`, `${describe(id)} is listed twice`);
+                requireValid(`${key}[${i}]`, `${describe(id)} is listed twice`);
             }
             seen.add(id);
         }
@@ -223,6 +208,6 @@ function requireRouteTables(key: string, ids: unknown): void {
 
 function requireVpcId(key: string, id: unknown): void {
     if (typeof id === "string" && !/^vpc-[0-9a-f]{8,17}$/.test(id)) {
-        throw new InvalidValueError(key, `${describe(id)} is not a VPC id (vpc-...)`);
+        requireValid(key, `${describe(id)} is not a VPC id (vpc-...)`);
     }
 }

@@ -1,13 +1,12 @@
+// A Secrets Manager secret on its own customer-managed key, readable by exactly the named principals of any
+// account: the secret's resource policy and the key policy name them, and `grantRead` gives a role the
+// matching identity policy.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import {
-    InvalidValueError,
-    describe,
-    requireAccountId,
-    requirePrincipalArn,
-    requireRegion,
-} from "../lib/validate";
+import { accountIdProblem, describe, principalArnProblem, regionProblem } from "../lib/validate";
 import { oneOrMany, policyDocument, rootArn, toPolicyJson } from "../lib/iam";
+import { requireValid } from "./args";
+import type { ArgumentProblem, CrossAccountRole } from "./crossAccountRole";
 
 export interface SecretShareArgs {
     /** The secret value; wrapped with `pulumi.secret()` whether or not it already is (required). */
@@ -93,39 +92,60 @@ export function secretResourcePolicy(args: SecretResourcePolicyArgs): aws.iam.Po
     ]);
 }
 
-/** Checks a list of reader ARNs; used before deployment for plain ARNs and again once outputs resolve. */
-export function validateReaders(readers: readonly unknown[], argName = "readers"): void {
+/**
+ * Why a list of reader ARNs is refused, or undefined. Entries still unresolved are skipped: the component
+ * checks the list again once they are known.
+ */
+export function readersProblem(
+    readers: readonly unknown[],
+    argName = "readers",
+): ArgumentProblem | undefined {
     if (!Array.isArray(readers) || readers.length === 0) {
-        throw new InvalidValueError(argName, "must list at least one reader principal ARN");
+        return { propertyPath: argName, problem: "must list at least one reader principal ARN" };
     }
     const seen = new Set<string>();
-    readers.forEach((reader, i) => {
+    for (const [i, reader] of readers.entries()) {
         if (pulumi.Output.isInstance(reader) || reader instanceof Promise) {
-            return;
+            continue;
         }
-        const key = `${argName}[${i}]`;
+        const propertyPath = `${argName}[${i}]`;
         if (typeof reader === "string" && reader.includes("*")) {
-            throw new InvalidValueError(key, `${describe(reader)} contains "*"; name exact principals`);
+            return { propertyPath, problem: `${describe(reader)} contains "*"; name exact principals` };
         }
-        const arn = requirePrincipalArn(key, reader);
+        const problem = principalArnProblem(reader);
+        if (problem !== undefined) {
+            return { propertyPath, problem };
+        }
+        const arn = reader as string;
         if (!/^arn:[^:]+:iam::\d{12}:(role|user)\//.test(arn)) {
-            throw new InvalidValueError(
-                key,
-                `${describe(arn)} is not a role or user ARN; name the exact readers`,
-            );
+            return {
+                propertyPath,
+                problem: `${describe(arn)} is not a role or user ARN; name the exact readers`,
+            };
         }
         if (seen.has(arn)) {
-            throw new InvalidValueError(key, `${describe(arn)} is listed twice`);
+            return { propertyPath, problem: `${describe(arn)} is listed twice` };
         }
         seen.add(arn);
-    });
+    }
+    return undefined;
 }
 
-/** Checks every argument known before deployment; throws {@link InvalidValueError} naming the bad one. */
+/** Readers need a key ARN (not an alias) to be granted decrypt in their own account's policies. */
+export function kmsKeyArnProblem(arn: unknown): string | undefined {
+    return typeof arn === "string" && KMS_KEY_ARN.test(arn)
+        ? undefined
+        : `${describe(arn)} is not a KMS key ARN (arn:aws:kms:<region>:<id>:key/<id>)`;
+}
+
+/** Checks every argument known before deployment; throws `pulumi.InputPropertyError` naming the bad one. */
 export function validateSecretShareArgs(args: SecretShareArgs): void {
-    requireAccountId("accountId", args.accountId);
-    requireRegion("region", args.region);
-    validateReaders(args.readers);
+    requireValid("accountId", accountIdProblem(args.accountId));
+    requireValid("region", regionProblem(args.region));
+    const readers = readersProblem(args.readers);
+    if (readers) {
+        requireValid(readers.propertyPath, readers.problem);
+    }
     const window: unknown = args.recoveryWindowInDays;
     if (
         window !== undefined &&
@@ -133,23 +153,10 @@ export function validateSecretShareArgs(args: SecretShareArgs): void {
             !Number.isInteger(window) ||
             (window !== 0 && (window < 7 || window > 30)))
     ) {
-        throw new InvalidValueError(
-            "recoveryWindowInDays",
-            `${describe(window)} is not 0 or a whole number in 7..30`,
-        );
+        requireValid("recoveryWindowInDays", `${describe(window)} is not 0 or a whole number in 7..30`);
     }
     if (typeof args.kmsKeyArn === "string") {
-        validateKmsKeyArn(args.kmsKeyArn);
-    }
-}
-
-/** Readers need a key ARN (not an alias) to be granted decrypt in their own account's policies. */
-export function validateKmsKeyArn(arn: string, argName = "kmsKeyArn"): void {
-    if (!KMS_KEY_ARN.test(arn)) {
-        throw new InvalidValueError(
-            argName,
-            `${describe(arn)} is not a KMS key ARN (arn:aws:kms:<region>:<id>:key/<id>)`,
-        );
+        requireValid("kmsKeyArn", kmsKeyArnProblem(args.kmsKeyArn));
     }
 }
 
@@ -159,25 +166,26 @@ export class SecretShare extends pulumi.ComponentResource {
     readonly secret: aws.secretsmanager.Secret;
     /** The version holding the value; its `secretString` is a Pulumi secret. */
     readonly secretVersion: aws.secretsmanager.SecretVersion;
+    private readonly shareName: string;
     private readonly region: string;
+    /** The reader ARNs, checked once resolved: a grant is only for one of them. */
+    private readonly readers: pulumi.Output<string[]>;
 
     constructor(name: string, args: SecretShareArgs, opts?: pulumi.ComponentResourceOptions) {
+        // Checked first, so a refused argument declares nothing, not even this component.
+        validateSecretShareArgs(args);
         super("cross-account-rds:secrets:SecretShare", name, {}, opts);
-        try {
-            validateSecretShareArgs(args);
-        } catch (err) {
-            throw asResourceError(name, err, this);
-        }
+        this.shareName = name;
         this.region = args.region;
         // Reader ARNs are often role outputs: they are checked again, and the policies built, once known.
-        const readers = pulumi.all([...args.readers]).apply((arns) => {
-            try {
-                validateReaders(arns);
-            } catch (err) {
-                throw asResourceError(name, err, this);
+        this.readers = pulumi.all([...args.readers]).apply((arns) => {
+            const found = readersProblem(arns);
+            if (found) {
+                throw new pulumi.ResourceError(`${found.propertyPath}: ${found.problem}`, this);
             }
             return arns;
         });
+        const readers = this.readers;
 
         if (args.kmsKeyArn === undefined) {
             const key = new aws.kms.Key(
@@ -203,10 +211,9 @@ export class SecretShare extends pulumi.ComponentResource {
             this.kmsKeyArn = key.arn;
         } else {
             this.kmsKeyArn = pulumi.output(args.kmsKeyArn).apply((arn) => {
-                try {
-                    validateKmsKeyArn(arn);
-                } catch (err) {
-                    throw asResourceError(name, err, this);
+                const problem = kmsKeyArnProblem(arn);
+                if (problem !== undefined) {
+                    throw new pulumi.ResourceError(`kmsKeyArn: ${problem}`, this);
                 }
                 return arn;
             });
@@ -260,10 +267,33 @@ export class SecretShare extends pulumi.ComponentResource {
                 },
             ]);
     }
-}
 
-function asResourceError(name: string, err: unknown, resource: pulumi.Resource): unknown {
-    return err instanceof InvalidValueError
-        ? new pulumi.ResourceError(`${name}: ${err.message}`, resource)
-        : err;
+    /**
+     * Gives `role` (one of `readers`, in this account or another) the identity policy that reading needs:
+     * {@link readerStatements} as an inline policy named `<this>-read-<name>` (`name` defaults to the
+     * role's resource name). The policy is the role's: it is parented to the role, so it inherits the role's
+     * provider and lands in the role's account, and it leaves with the role.
+     */
+    grantRead(role: aws.iam.Role | CrossAccountRole, name?: string): aws.iam.RolePolicy {
+        const target = aws.iam.Role.isInstance(role) ? role : role.role;
+        const suffix = name ?? pulumi.resourceName(role);
+        const policy = pulumi
+            .all([target.arn, this.readers, this.readerStatements()])
+            .apply(([arn, readers, statements]) => {
+                // Same-account IAM alone would let the grant work, but readers is the one list of who reads.
+                if (!readers.includes(arn)) {
+                    throw new pulumi.ResourceError(
+                        `grantRead(${suffix}): ${describe(arn)} is not one of readers; the secret's resource ` +
+                            "policy and key policy admit only readers, so add the role's ARN there",
+                        this,
+                    );
+                }
+                return toPolicyJson(policyDocument(statements));
+            });
+        return new aws.iam.RolePolicy(
+            `${this.shareName}-read-${suffix}`,
+            { role: target.id, policy },
+            { parent: role },
+        );
+    }
 }

@@ -1,4 +1,4 @@
-import { OTHER_ACCOUNT_ID, TEST_ACCOUNT_ID, promiseOf } from "../support/mocks";
+import { OTHER_ACCOUNT_ID, TEST_ACCOUNT_ID, cloud, promiseOf } from "../support/mocks";
 import * as assert from "assert";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -9,7 +9,6 @@ import {
     validateCrossAccountRoleArgs,
     validatePermissions,
 } from "../../infra/components/crossAccountRole";
-import { InvalidValueError } from "../../infra/lib/validate";
 import { neverRecorded, parsedPolicy, providerRef, recorded, uniqueName } from "./support";
 
 const CONSUMER = OTHER_ACCOUNT_ID;
@@ -23,6 +22,7 @@ const READ_SECRET: aws.iam.PolicyStatement = {
 };
 const ROLE = "aws:iam/role:Role";
 const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
+const COMPONENT = "cross-account-rds:iam:CrossAccountRole";
 
 function args(overrides: Partial<CrossAccountRoleArgs> = {}): CrossAccountRoleArgs {
     return {
@@ -33,11 +33,14 @@ function args(overrides: Partial<CrossAccountRoleArgs> = {}): CrossAccountRoleAr
     };
 }
 
-/** Asserts `fn` throws an InvalidValueError for `key`, with a message that names it. */
+/** Asserts `fn` throws the SDK's InputPropertyError for `key`, with a message that names it. */
 function assertRefuses(fn: () => void, key: string, detail?: RegExp): void {
     assert.throws(fn, (err: unknown) => {
-        assert.ok(err instanceof InvalidValueError, `expected InvalidValueError, got ${String(err)}`);
-        assert.strictEqual(err.key, key);
+        assert.ok(
+            pulumi.InputPropertyError.isInstance(err),
+            `expected InputPropertyError, got ${String(err)}`,
+        );
+        assert.strictEqual(err.propertyPath, key);
         assert.ok(err.message.startsWith(`${key}: `), err.message);
         if (detail) {
             assert.match(err.message, detail);
@@ -282,6 +285,8 @@ describe("CrossAccountRole", () => {
             const role = new CrossAccountRole(name, args());
             const policy = await recorded(ROLE_POLICY, `${name}-permissions`);
             assert.strictEqual(policy.inputs.role, await promiseOf(role.role.id));
+            assert.ok(role.permissionsPolicy, "the inline policy is exposed");
+            assert.strictEqual(await promiseOf(role.permissionsPolicy.id), policy.id);
             const doc = parsedPolicy(policy);
             assert.strictEqual(doc.Version, "2012-10-17");
             assert.deepStrictEqual(doc.Statement, [
@@ -356,9 +361,9 @@ describe("CrossAccountRole", () => {
             }
         });
 
-        it("fails with a ResourceError naming the component and the bad argument", () => {
+        it("refuses a bad argument with an InputPropertyError before declaring anything", async () => {
             const name = uniqueName("car-bad");
-            assert.throws(
+            assertRefuses(
                 () =>
                     new CrossAccountRole(
                         name,
@@ -366,18 +371,42 @@ describe("CrossAccountRole", () => {
                             trustedPrincipalArns: [FETCH_ROWS, `arn:aws:iam::${TEST_ACCOUNT_ID}:role/x`],
                         }),
                     ),
-                (err: unknown) =>
-                    err instanceof pulumi.ResourceError &&
-                    err.message.startsWith(`${name}: trustedPrincipalArns[1]: `),
+                "trustedPrincipalArns[1]",
+                new RegExp(`expected ${CONSUMER}`),
             );
-            assert.throws(
+            const broad = uniqueName("car-bad");
+            assertRefuses(
                 () =>
                     new CrossAccountRole(
-                        uniqueName("car-bad"),
+                        broad,
                         args({ permissions: [{ Effect: "Allow", Action: "*", Resource: "*" }] }),
                     ),
-                (err: unknown) =>
-                    err instanceof pulumi.ResourceError && /: permissions\[0\]\.Action: /.test(err.message),
+                "permissions[0].Action",
+            );
+            assert.ok(await neverRecorded(COMPONENT, name));
+            assert.strictEqual(cloud.find(COMPONENT, broad).length, 0);
+            assert.strictEqual(cloud.find(ROLE, name).length + cloud.find(ROLE, broad).length, 0);
+        });
+
+        it("declares no inline policy for a role whose permissions come from grants", async () => {
+            const name = uniqueName("car-grants");
+            const role = new CrossAccountRole(name, args({ permissions: undefined }));
+            assert.strictEqual(role.permissionsPolicy, undefined);
+            const recordedRole = await recorded(ROLE, name);
+            assert.strictEqual(await promiseOf(role.role.id), recordedRole.id);
+            assert.ok(await neverRecorded(ROLE_POLICY, `${name}-permissions`));
+            const roleId = await promiseOf(role.role.id);
+            assert.deepStrictEqual(
+                cloud.find(ROLE_POLICY).filter((p) => p.inputs.role === roleId),
+                [],
+            );
+        });
+
+        it("refuses an empty permissions list, pointing at leaving it out instead", () => {
+            assertRefuses(
+                () => new CrossAccountRole(uniqueName("car-empty"), args({ permissions: [] })),
+                "permissions",
+                /leave permissions out/,
             );
         });
 

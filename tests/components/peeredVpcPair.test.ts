@@ -7,7 +7,6 @@ import {
     PeeredVpcPairArgs,
     validatePeeredVpcPairArgs,
 } from "../../infra/components/peeredVpcPair";
-import { InvalidValueError } from "../../infra/lib/validate";
 import { providerRef, recorded, uniqueName } from "./support";
 
 const CONSUMER = OTHER_ACCOUNT_ID;
@@ -16,6 +15,7 @@ const PEERING = "aws:ec2/vpcPeeringConnection:VpcPeeringConnection";
 const ACCEPTER = "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter";
 const OPTIONS = "aws:ec2/peeringConnectionOptions:PeeringConnectionOptions";
 const ROUTE = "aws:ec2/route:Route";
+const COMPONENT = "cross-account-rds:network:PeeredVpcPair";
 
 interface Providers {
     requester: aws.Provider;
@@ -73,8 +73,11 @@ function assertRefuses(value: PeeredVpcPairArgs, key: string, detail?: RegExp): 
     assert.throws(
         () => validatePeeredVpcPairArgs(value),
         (err: unknown) => {
-            assert.ok(err instanceof InvalidValueError, String(err));
-            assert.strictEqual(err.key, key);
+            assert.ok(
+                pulumi.InputPropertyError.isInstance(err),
+                `expected InputPropertyError, got ${String(err)}`,
+            );
+            assert.strictEqual(err.propertyPath, key);
             assert.ok(err.message.startsWith(`${key}: `), err.message);
             if (detail) {
                 assert.match(err.message, detail);
@@ -296,9 +299,10 @@ describe("PeeredVpcPair", () => {
             }
         });
 
-        it("fails with a ResourceError naming the component and the bad argument", () => {
+        it("refuses a bad argument with an InputPropertyError before declaring anything", async () => {
             const name = uniqueName("pair-bad");
-            const bad = args(providers(name));
+            const p = providers(name);
+            const bad = args(p);
             assert.throws(
                 () =>
                     new PeeredVpcPair(name, {
@@ -306,18 +310,27 @@ describe("PeeredVpcPair", () => {
                         accepter: { ...bad.accepter, cidrBlock: "10.20.0.0/16" },
                     }),
                 (err: unknown) =>
-                    err instanceof pulumi.ResourceError &&
-                    err.message.startsWith(`${name}: accepter.cidrBlock: `),
+                    pulumi.InputPropertyError.isInstance(err) &&
+                    err.propertyPath === "accepter.cidrBlock" &&
+                    err.message.startsWith("accepter.cidrBlock: 10.20.0.0/16 overlaps requester.cidrBlock"),
             );
+            const missing = uniqueName("pair-bad");
             assert.throws(
                 () =>
-                    new PeeredVpcPair(uniqueName("pair-bad"), {
+                    new PeeredVpcPair(missing, {
                         ...bad,
                         accepter: { ...bad.accepter, provider: undefined },
                     }),
                 (err: unknown) =>
-                    err instanceof pulumi.ResourceError && /: accepter\.provider: /.test(err.message),
+                    pulumi.InputPropertyError.isInstance(err) &&
+                    err.propertyPath === "accepter.provider" &&
+                    err.message.startsWith("accepter.provider: missing: "),
             );
+            await promiseOf(p.accepter.urn);
+            for (const n of [name, missing]) {
+                assert.strictEqual(cloud.find(COMPONENT, n).length, 0, `${n} was declared`);
+                assert.strictEqual(cloud.find(PEERING, n).length, 0, `${n}'s peering was declared`);
+            }
         });
     });
 });

@@ -9,7 +9,8 @@ import {
     secretResourcePolicy,
     validateSecretShareArgs,
 } from "../../infra/components/secretShare";
-import { InvalidValueError } from "../../infra/lib/validate";
+import { CrossAccountRole } from "../../infra/components/crossAccountRole";
+import { evaluate, PolicyJson } from "../../plan/policyEval";
 import { neverRecorded, parsedPolicy, providerRef, recorded, uniqueName } from "./support";
 
 const OWNER = TEST_ACCOUNT_ID;
@@ -22,6 +23,8 @@ const ALIAS = "aws:kms/alias:Alias";
 const SECRET = "aws:secretsmanager/secret:Secret";
 const VERSION = "aws:secretsmanager/secretVersion:SecretVersion";
 const POLICY = "aws:secretsmanager/secretPolicy:SecretPolicy";
+const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
+const COMPONENT = "cross-account-rds:secrets:SecretShare";
 
 function args(overrides: Partial<SecretShareArgs> = {}): SecretShareArgs {
     return {
@@ -33,11 +36,21 @@ function args(overrides: Partial<SecretShareArgs> = {}): SecretShareArgs {
     };
 }
 
-function assertRefuses(overrides: Partial<SecretShareArgs>, key: string): void {
+function assertRefuses(overrides: Partial<SecretShareArgs>, key: string, detail?: RegExp): void {
     assert.throws(
         () => validateSecretShareArgs(args(overrides)),
-        (err: unknown) =>
-            err instanceof InvalidValueError && err.key === key && err.message.startsWith(`${key}: `),
+        (err: unknown) => {
+            assert.ok(
+                pulumi.InputPropertyError.isInstance(err),
+                `expected InputPropertyError, got ${String(err)}`,
+            );
+            assert.strictEqual(err.propertyPath, key);
+            assert.ok(err.message.startsWith(`${key}: `), err.message);
+            if (detail) {
+                assert.match(err.message, detail);
+            }
+            return true;
+        },
     );
 }
 
@@ -253,15 +266,19 @@ describe("SecretShare", () => {
             assert.strictEqual(new Set(urns).size, urns.length);
         });
 
-        it("fails with a ResourceError naming the bad argument, without the secret value", () => {
+        it("refuses a bad argument with an InputPropertyError, without the secret value, before declaring anything", async () => {
             const name = uniqueName("share-bad");
             assert.throws(
                 () => new SecretShare(name, args({ readers: [LOCAL_READER, "*"] })),
                 (err: unknown) =>
-                    err instanceof pulumi.ResourceError &&
-                    err.message.startsWith(`${name}: readers[1]: `) &&
+                    pulumi.InputPropertyError.isInstance(err) &&
+                    err.propertyPath === "readers[1]" &&
+                    err.message.startsWith("readers[1]: ") &&
+                    /contains "\*"/.test(err.message) &&
                     !err.message.includes(VALUE),
             );
+            assert.ok(await neverRecorded(COMPONENT, name));
+            assert.strictEqual(isRegistered(SECRET, name), false);
         });
 
         it("never shares with a reader output that resolves to a wildcard", async () => {
@@ -270,6 +287,134 @@ describe("SecretShare", () => {
             await promiseOf(share.urn);
             assert.ok(await neverRecorded(KEY, `${name}-key`));
             assert.strictEqual(isRegistered(POLICY, `${name}-policy`), false);
+        });
+    });
+
+    describe("grantRead", () => {
+        /** The statements a reader of `share` needs, with its exact ARNs. */
+        async function expectedStatements(share: SecretShare): Promise<unknown[]> {
+            const [secretArn, keyArn] = await Promise.all([
+                promiseOf(share.secretArn),
+                promiseOf(share.kmsKeyArn),
+            ]);
+            assert.match(secretArn, /^arn:aws:secretsmanager:us-east-1:\d{12}:secret:/);
+            assert.match(keyArn, /^arn:aws:kms:us-east-1:\d{12}:key\//);
+            return [
+                {
+                    Effect: "Allow",
+                    Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+                    Resource: secretArn,
+                },
+                {
+                    Effect: "Allow",
+                    Action: "kms:Decrypt",
+                    Resource: keyArn,
+                    Condition: { StringEquals: { "kms:ViaService": VIA } },
+                },
+            ];
+        }
+
+        it("gives a role of the secret's account exactly the read statements, on exactly this secret and key", async () => {
+            const name = uniqueName("grant-local");
+            const role = new aws.iam.Role(`${name}-role`, { assumeRolePolicy: "{}" });
+            const share = new SecretShare(name, args({ readers: [role.arn, REMOTE_READER] }));
+            const granted = share.grantRead(role);
+            const policy = await recorded(ROLE_POLICY, `${name}-read-${name}-role`);
+            assert.strictEqual(await promiseOf(granted.id), policy.id);
+            assert.strictEqual(policy.inputs.role, await promiseOf(role.id));
+            assert.strictEqual(policy.accountId, OWNER);
+            const doc = parsedPolicy(policy);
+            assert.strictEqual(doc.Version, "2012-10-17");
+            assert.deepStrictEqual(doc.Statement, await expectedStatements(share));
+        });
+
+        it("gives a CrossAccountRole in another account the statements, with that account's provider", async () => {
+            const name = uniqueName("grant-remote");
+            const provider = new aws.Provider(`${name}-consumer`, {
+                region: "us-east-1",
+                assumeRoles: [{ roleArn: `arn:aws:iam::${OTHER_ACCOUNT_ID}:role/deployer` }],
+            });
+            const role = new CrossAccountRole(
+                `${name}-reader`,
+                { trustedAccountId: OWNER, trustedPrincipalArns: [`arn:aws:iam::${OWNER}:role/app`] },
+                { provider },
+            );
+            const share = new SecretShare(name, args({ readers: [LOCAL_READER, role.roleArn] }));
+            const granted = share.grantRead(role);
+            const policy = await recorded(ROLE_POLICY, `${name}-read-${name}-reader`);
+            assert.strictEqual(policy.provider, await providerRef(provider));
+            assert.strictEqual(policy.accountId, OTHER_ACCOUNT_ID);
+            assert.strictEqual(policy.inputs.role, await promiseOf(role.role.id));
+            // Parented to the role: the grant is part of the role's tree, not the secret's.
+            assert.match(
+                await promiseOf(granted.urn),
+                /cross-account-rds:iam:CrossAccountRole\$aws:iam\/rolePolicy:RolePolicy::/,
+            );
+            const doc = parsedPolicy(policy);
+            assert.deepStrictEqual(doc.Statement, await expectedStatements(share));
+
+            // Together with the secret's resource policy and the key policy, the role can read, and only so.
+            const roleArn = await promiseOf(role.roleArn);
+            assert.match(roleArn, new RegExp(`^arn:aws:iam::${OTHER_ACCOUNT_ID}:role/`));
+            const secretArn = await promiseOf(share.secretArn);
+            const keyArn = await promiseOf(share.kmsKeyArn);
+            const resourcePolicy = parsedPolicy(await recorded(POLICY, `${name}-policy`)) as PolicyJson;
+            const key = parsedPolicy(await recorded(KEY, `${name}-key`)) as PolicyJson;
+            const identity = doc as PolicyJson;
+            const read = {
+                principalArn: roleArn,
+                action: "secretsmanager:GetSecretValue",
+                resource: secretArn,
+            };
+            const decrypt = {
+                principalArn: roleArn,
+                action: "kms:Decrypt",
+                resource: keyArn,
+                context: { "kms:ViaService": VIA },
+            };
+            assert.ok(evaluate(identity, read) && evaluate(resourcePolicy, read));
+            assert.ok(evaluate(identity, decrypt) && evaluate(key, decrypt));
+            assert.ok(!evaluate(identity, { ...decrypt, context: {} }), "decrypt outside Secrets Manager");
+            assert.ok(!evaluate(identity, { ...read, resource: `${secretArn.slice(0, -6)}XXXXXX` }));
+            assert.ok(!evaluate(identity, { ...read, action: "secretsmanager:PutSecretValue" }));
+        });
+
+        it("names the grant after the name it is given", async () => {
+            const name = uniqueName("grant-named");
+            const role = new aws.iam.Role(`${name}-role`, { assumeRolePolicy: "{}" });
+            const share = new SecretShare(name, args({ readers: [role.arn] }));
+            share.grantRead(role, "fetch");
+            const policy = await recorded(ROLE_POLICY, `${name}-read-fetch`);
+            assert.strictEqual(policy.inputs.role, await promiseOf(role.id));
+        });
+
+        it("never grants a role that is not one of the readers", async () => {
+            const name = uniqueName("grant-stranger");
+            const role = new aws.iam.Role(`${name}-role`, { assumeRolePolicy: "{}" });
+            const share = new SecretShare(name, args({ readers: [LOCAL_READER] }));
+            share.grantRead(role);
+            await promiseOf(share.secretArn);
+            assert.ok(await neverRecorded(ROLE_POLICY, `${name}-read-${name}-role`));
+        });
+
+        it("lets the readers name roles that are granted later, without waiting on them (no cycle)", async () => {
+            const name = uniqueName("grant-order");
+            const roles = [0, 1].map(
+                (i) =>
+                    new CrossAccountRole(`${name}-r${i}`, {
+                        trustedAccountId: OTHER_ACCOUNT_ID,
+                        trustedPrincipalArns: [REMOTE_READER],
+                    }),
+            );
+            const share = new SecretShare(name, args({ readers: roles.map((r) => r.roleArn) }));
+            const grants = roles.map((role) => share.grantRead(role));
+            const ids = await Promise.all(grants.map((g) => promiseOf(g.id)));
+            assert.strictEqual(new Set(ids).size, 2);
+            const policy = parsedPolicy(await recorded(POLICY, `${name}-policy`));
+            assert.deepStrictEqual(
+                policy.Statement[0].Principal.AWS,
+                await Promise.all(roles.map((r) => promiseOf(r.roleArn))),
+            );
         });
     });
 });
