@@ -2,6 +2,8 @@ import * as assert from "assert";
 import * as path from "path";
 import {
     formatProblem,
+    parseProjectFile,
+    readProjectFile,
     parseStackFile,
     readStackFile,
     StackFile,
@@ -202,5 +204,114 @@ describe("stack files read the way the Pulumi CLI reads them", () => {
         const dev = readStackFile(path.join(ROOT, "Pulumi.dev.yaml"));
         assert.ok(dev.ok);
         assert.strictEqual(dev.stackFile.values["aws:allowedAccountIds"], '["111111112974"]');
+    });
+});
+
+describe("the project file's config applies to every stack as the CLI applies it", () => {
+    const PROJECT_FILE = [
+        "name: cross-account-rds",
+        "runtime: nodejs",
+        "config:",
+        "  cross-account-rds:stackRole:",
+        "    type: string",
+        "  cross-account-rds:availabilityZoneCount:",
+        "    type: integer",
+        "    default: 2",
+        "  cross-account-rds:allowedTables:",
+        "    type: array",
+        "    items:",
+        "      type: string",
+        "    default: [vegetables]",
+        "  seedSampleRows: false",
+        "  aws:region: us-east-1",
+    ].join("\n");
+
+    function project(text = PROJECT_FILE) {
+        const result = parseProjectFile(text, "Pulumi.yaml");
+        assert.ok(result.ok, result.ok ? "" : result.problems.map((p) => p.message).join("; "));
+        return result.project;
+    }
+
+    it("fills absent keys from defaults and values, keeps what the stack sets", () => {
+        const result = parseStackFile(
+            "config:\n  cross-account-rds:stackRole: database\n  cross-account-rds:availabilityZoneCount: 3\n",
+            FILE,
+            project(),
+        );
+        assert.ok(result.ok);
+        assert.deepStrictEqual(result.stackFile.values, {
+            "cross-account-rds:stackRole": "database",
+            "cross-account-rds:availabilityZoneCount": "3",
+            "cross-account-rds:allowedTables": '["vegetables"]',
+            "cross-account-rds:seedSampleRows": "false",
+            "aws:region": "us-east-1",
+        });
+    });
+
+    it("requires every key of ours declared without a default, in the CLI's words", () => {
+        const result = parseStackFile("config:\n  aws:region: us-east-1\n", FILE, project());
+        assert.ok(!result.ok);
+        assert.deepStrictEqual(
+            result.problems.map((p) => formatProblem(FILE, p)),
+            [
+                "Pulumi.dev.yaml: cross-account-rds:stackRole: Stack 'dev' is missing configuration value " +
+                    "'cross-account-rds:stackRole' (Pulumi.yaml declares it without a default, so the Pulumi CLI " +
+                    "requires it in every stack)",
+            ],
+        );
+    });
+
+    it("checks declared types as the CLI does: integer text, boolean text, typed list items", () => {
+        const result = parseStackFile(
+            [
+                "config:",
+                "  cross-account-rds:stackRole: database",
+                "  cross-account-rds:availabilityZoneCount: 2.5",
+                "  cross-account-rds:allowedTables: [vegetables, 7]",
+            ].join("\n"),
+            FILE,
+            project(),
+        );
+        assert.ok(!result.ok);
+        assert.deepStrictEqual(
+            result.problems.map((p) => p.message),
+            [
+                "Stack 'dev' with configuration key 'cross-account-rds:allowedTables' must be of type 'array<string>'",
+                "Stack 'dev' with configuration key 'cross-account-rds:availabilityZoneCount' must be of type 'integer'",
+            ],
+        );
+        const fine = parseStackFile(
+            "config:\n  cross-account-rds:stackRole: x\n  cross-account-rds:availabilityZoneCount: 1e1\n",
+            FILE,
+            project(),
+        );
+        assert.ok(fine.ok, '1e1 reaches the program as "10", an integer');
+    });
+
+    it("refuses a project file the CLI refuses", () => {
+        const result = parseProjectFile(
+            "name: cross-account-rds\nconfig:\n  cross-account-rds:list:\n    type: array\n  aws:region:\n    type: string\n",
+            "Pulumi.yaml",
+        );
+        assert.ok(!result.ok);
+        assert.deepStrictEqual(
+            result.problems.map((p) => formatProblem(FILE, p)),
+            [
+                "Pulumi.yaml: cross-account-rds:list: The configuration key 'cross-account-rds:list' declares an " +
+                    "array but does not specify the underlying type via the 'items' attribute",
+                "Pulumi.yaml: aws:region: Configuration key 'aws:region' is not namespaced by the project and " +
+                    "should not define a type",
+            ],
+        );
+    });
+
+    it("is read from the Pulumi.yaml next to a stack file", () => {
+        const result = readStackFile(path.join(ROOT, "Pulumi.dev.yaml"));
+        const shipped = readProjectFile(path.join(ROOT, "Pulumi.yaml"));
+        assert.ok(shipped.ok);
+        assert.ok(
+            result.ok ||
+                result.problems.every((p) => /Pulumi\.yaml declares it|must be of type/.test(p.message)),
+        );
     });
 });
