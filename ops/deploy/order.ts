@@ -4,8 +4,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-
-const PROJECT = "cross-account-rds";
+import { PROJECT } from "../../infra/lib/constants";
 
 export type StackRole = "database" | "consumer";
 

@@ -1,20 +1,25 @@
-// Runs planned waves against a "workspace" (the Automation API in ops/deploy.ts, fakes in tests):
+// Runs planned waves against a "workspace" (the Automation API in ops/deploy/automation.ts, fakes in tests):
 // one wave after the other, the stacks of a wave in parallel, stopping after the first wave with a
-// failure. A consumer is updated only when its database stack has outputs (is deployed).
+// failure. A consumer goes ahead only when its database stack has outputs (is deployed): preview skips it
+// and says so, up refuses it.
 import type { PlannedStack } from "./order";
 
-export type Mode = "up" | "preview";
+export type RunMode = "up" | "preview";
 
 /** What the runner needs of one selected stack. */
 export interface StackOps {
     preview(onOutput: (chunk: string) => void): Promise<unknown>;
     up(onOutput: (chunk: string) => void): Promise<unknown>;
-    outputs(): Promise<Record<string, unknown>>;
 }
 
 export interface Workspace {
-    /** Selects an existing stack by name (short or fully qualified); rejects when it does not exist. */
-    select(stackName: string): Promise<StackOps>;
+    /** Selects a planned stack, to run with that stack's own credentials; rejects when it does not exist. */
+    open(stack: string): Promise<StackOps>;
+    /**
+     * The outputs of the stack `reference` (short or fully qualified) read from the backend with the
+     * credentials of the planned stack `asStack`; undefined when the backend has no such stack.
+     */
+    outputsOf(reference: string, asStack: string): Promise<Readonly<Record<string, unknown>> | undefined>;
 }
 
 export interface StackFailure {
@@ -22,12 +27,17 @@ export interface StackFailure {
     readonly message: string;
 }
 
+export interface Skipped {
+    readonly stack: string;
+    readonly reason: string;
+}
+
 export interface RunResult {
     readonly ok: boolean;
     /** Stacks that finished, in completion order. */
     readonly completed: string[];
-    /** Stacks not run, with the reason (consumer preview before its database is deployed). */
-    readonly skipped: Array<{ stack: string; reason: string }>;
+    /** Consumers not previewed because their database stack is not deployed yet, with the reason. */
+    readonly skipped: Skipped[];
     /** The failures of the wave that stopped the run. */
     readonly failed: StackFailure[];
     /** Stacks never started because an earlier wave failed. */
@@ -57,28 +67,7 @@ export function linePrefixer(
     };
 }
 
-/** Why a consumer cannot go ahead yet, or undefined when its database stack is deployed. */
-export async function databaseNotReady(
-    workspace: Workspace,
-    consumer: PlannedStack,
-): Promise<string | undefined> {
-    const reference = consumer.databaseStack ?? consumer.databaseStackName;
-    if (reference === undefined) {
-        return undefined;
-    }
-    let outputs: Record<string, unknown>;
-    try {
-        outputs = await (await workspace.select(reference)).outputs();
-    } catch (err) {
-        return `its database stack ${reference} cannot be read (${firstLine(err)}); deploy it first: npm run deploy -- --stack ${consumer.databaseStackName ?? reference}`;
-    }
-    if (Object.keys(outputs).length === 0) {
-        return `its database stack ${reference} has no outputs: it is not deployed yet; deploy it first: npm run deploy -- --stack ${consumer.databaseStackName ?? reference}`;
-    }
-    return undefined;
-}
-
-function firstLine(err: unknown): string {
+export function firstLine(err: unknown): string {
     const text = err instanceof Error ? err.message : String(err);
     return (
         text
@@ -88,14 +77,52 @@ function firstLine(err: unknown): string {
     );
 }
 
+export type DatabaseState =
+    { readonly ready: true; readonly detail: string } | { readonly ready: false; readonly reason: string };
+
+/**
+ * Whether `consumer`'s database stack is deployed: it has outputs in the backend. Read with the
+ * consumer's credentials, as its StackReference will be. A read that fails for another reason than a
+ * missing stack rejects: that is a problem to fix, not a stack to wait for.
+ */
+export async function databaseState(workspace: Workspace, consumer: PlannedStack): Promise<DatabaseState> {
+    const reference = consumer.databaseStack ?? consumer.databaseStackName;
+    if (consumer.role !== "consumer" || reference === undefined) {
+        return { ready: true, detail: `${consumer.name} is a database stack` };
+    }
+    const deployFirst = `deploy the database stack first: npm run deploy -- --stack ${consumer.databaseStackName ?? reference}`;
+    let outputs: Readonly<Record<string, unknown>> | undefined;
+    try {
+        outputs = await workspace.outputsOf(reference, consumer.name);
+    } catch (err) {
+        throw new Error(`cannot read the outputs of its database stack ${reference}: ${firstLine(err)}`, {
+            cause: err,
+        });
+    }
+    if (outputs === undefined) {
+        return {
+            ready: false,
+            reason: `its database stack ${reference} does not exist in the Pulumi backend yet; ${deployFirst}`,
+        };
+    }
+    const count = Object.keys(outputs).length;
+    if (count === 0) {
+        return {
+            ready: false,
+            reason: `its database stack ${reference} has no outputs: it is not deployed yet; ${deployFirst}`,
+        };
+    }
+    return { ready: true, detail: `its database stack ${reference} is deployed (${count} outputs)` };
+}
+
 export async function runWaves(
     waves: readonly PlannedStack[][],
-    mode: Mode,
+    mode: RunMode,
     workspace: Workspace,
     log: (line: string) => void,
 ): Promise<RunResult> {
     const completed: string[] = [];
-    const skipped: Array<{ stack: string; reason: string }> = [];
+    const skipped: Skipped[] = [];
     for (const [index, wave] of waves.entries()) {
         log(`== wave ${index + 1}/${waves.length}: ${mode} ${wave.map((s) => s.name).join(", ")}`);
         const failed: StackFailure[] = [];
@@ -104,19 +131,19 @@ export async function runWaves(
                 const prefix = linePrefixer(stack.name, log);
                 try {
                     if (stack.role === "consumer") {
-                        const notReady = await databaseNotReady(workspace, stack);
-                        if (notReady !== undefined && mode === "preview") {
-                            const reason = `preview skipped: ${notReady} (the consumer's preview reads the database stack's outputs)`;
-                            skipped.push({ stack: stack.name, reason });
-                            log(`[${stack.name}] ${reason}`);
+                        const state = await databaseState(workspace, stack);
+                        if (!state.ready && mode === "preview") {
+                            skipped.push({ stack: stack.name, reason: state.reason });
+                            log(`[${stack.name}] preview SKIPPED: ${state.reason}`);
                             return;
                         }
-                        if (notReady !== undefined) {
-                            throw new Error(`refusing to deploy consumer ${stack.name}: ${notReady}`);
+                        if (!state.ready) {
+                            throw new Error(`refusing to deploy consumer ${stack.name}: ${state.reason}`);
                         }
+                        log(`[${stack.name}] ${state.detail}`);
                     }
-                    const ops = await workspace.select(stack.name);
-                    log(`[${stack.name}] ${mode} (${stack.role})`);
+                    const ops = await workspace.open(stack.name);
+                    log(`[${stack.name}] ${mode} (${stack.role}) with the policy pack`);
                     await (mode === "up"
                         ? ops.up((c) => prefix.push(c))
                         : ops.preview((c) => prefix.push(c)));
@@ -142,44 +169,30 @@ export async function runWaves(
     return { ok: true, completed, skipped, failed: [], notStarted: [] };
 }
 
-/** `npm run deploy|preview` arguments. */
-export interface DeployArgs {
-    readonly mode: Mode;
-    readonly stacks: string[];
-    readonly stacksDir?: string;
+export interface Readiness {
+    readonly stack: string;
+    readonly ready: boolean;
+    /** Why (not) ready, or what failed. */
+    readonly detail: string;
+    /** The database stack's outputs could not be read (not the same as "not deployed"). */
+    readonly error?: true;
 }
 
-export function parseDeployArgs(argv: readonly string[]): DeployArgs {
-    const [mode, ...rest] = argv;
-    if (mode !== "up" && mode !== "preview") {
-        throw new Error(
-            `first argument must be "up" or "preview", got ${mode === undefined ? "nothing" : JSON.stringify(mode)}`,
-        );
-    }
-    const stacks: string[] = [];
-    let stacksDir: string | undefined;
-    for (let i = 0; i < rest.length; i++) {
-        const arg = rest[i];
-        const [flag, inline] = arg.includes("=")
-            ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]
-            : [arg, undefined];
-        const value = inline ?? rest[i + 1];
-        if (flag !== "--stack" && flag !== "--stacks-dir") {
-            throw new Error(
-                `unknown argument ${JSON.stringify(arg)}; use --stack <name> (repeatable) or --stacks-dir <dir>`,
-            );
-        }
-        if (value === undefined || value === "" || value.startsWith("--")) {
-            throw new Error(`${flag} needs a value`);
-        }
-        if (inline === undefined) {
-            i++;
-        }
-        if (flag === "--stack") {
-            stacks.push(value);
-        } else {
-            stacksDir = value;
-        }
-    }
-    return { mode, stacks, ...(stacksDir !== undefined ? { stacksDir } : {}) };
+/** `ready`: for each consumer among `stacks`, whether its database stack is deployed (in parallel). */
+export async function checkReadiness(
+    stacks: readonly PlannedStack[],
+    workspace: Workspace,
+): Promise<Readiness[]> {
+    return Promise.all(
+        stacks.map(async (stack): Promise<Readiness> => {
+            try {
+                const state = await databaseState(workspace, stack);
+                return state.ready
+                    ? { stack: stack.name, ready: true, detail: state.detail }
+                    : { stack: stack.name, ready: false, detail: state.reason };
+            } catch (err) {
+                return { stack: stack.name, ready: false, detail: firstLine(err), error: true };
+            }
+        }),
+    );
 }

@@ -3,7 +3,10 @@ import { execFile } from "child_process";
 import * as http from "http";
 import type { AddressInfo } from "net";
 import * as path from "path";
-import { checkInvocation, parseSmokeArgs, SMOKE_EVENT } from "../../ops/smoke/checks";
+import { parseSmokeArgs, SMOKE_USAGE } from "../../ops/smoke/args";
+import { checkInvocation, SMOKE_EVENT } from "../../ops/smoke/checks";
+import { runSmoke, type SmokeTarget } from "../../ops/smoke/main";
+import { FakeAutomation } from "../support/fakeAutomation";
 
 const root = path.resolve(__dirname, "../..");
 
@@ -101,15 +104,115 @@ describe("smoke test: result checks", () => {
         ]);
     });
 
-    it("parses --stack, or --function-name with --region, and refuses neither", () => {
-        assert.deepStrictEqual(parseSmokeArgs(["--stack", "engineering"]), { stack: "engineering" });
-        assert.deepStrictEqual(parseSmokeArgs(["--function-name=fetch", "--region", "us-east-1"]), {
-            functionName: "fetch",
-            region: "us-east-1",
+    it("parses --stack, or --function-name with --region, --profile and --help", () => {
+        assert.deepStrictEqual(parseSmokeArgs(["--stack", "engineering"]), {
+            help: false,
+            stack: "engineering",
         });
-        assert.throws(() => parseSmokeArgs([]), /name the consumer stack \(--stack engineering\)/);
-        assert.throws(() => parseSmokeArgs(["--stack"]), /--stack needs a value/);
-        assert.throws(() => parseSmokeArgs(["--verbose"]), /unknown argument "--verbose"/);
+        assert.deepStrictEqual(
+            parseSmokeArgs(["--function-name=fetch", "--region", "us-east-1", "--profile", "eng"]),
+            { help: false, functionName: "fetch", region: "us-east-1", profile: "eng" },
+        );
+        assert.deepStrictEqual(parseSmokeArgs(["-h"]), { help: true });
+    });
+
+    it("refuses bad arguments with one sentence pointing at --help", () => {
+        assert.throws(
+            () => parseSmokeArgs([]),
+            /name the consumer stack \(--stack engineering\).*; see --help/,
+        );
+        assert.throws(() => parseSmokeArgs(["--stack"]), /^UsageError: --stack needs a value; see --help$/);
+        assert.throws(() => parseSmokeArgs(["--verbose"]), /unknown option --verbose; see --help/);
+        assert.throws(() => parseSmokeArgs(["--stack", "a", "b"]), /Unexpected argument 'b'/);
+    });
+});
+
+describe("smoke test: runSmoke with fakes", () => {
+    async function smoke(
+        argv: string[],
+        options: { cli?: boolean; fake?: FakeAutomation; env?: Record<string, string> } = {},
+    ) {
+        const out: string[] = [];
+        const err: string[] = [];
+        const targets: SmokeTarget[] = [];
+        const fake = options.fake ?? new FakeAutomation();
+        const code = await runSmoke(argv, {
+            env: { PATH: "", ...options.env },
+            out: (l) => out.push(l),
+            err: (l) => err.push(l),
+            repoRoot: root,
+            findPulumi: () => (options.cli === false ? undefined : "/opt/pulumi/bin/pulumi"),
+            selectStack: fake.selectStack,
+            invoke: async (target) => {
+                targets.push(target);
+                return {
+                    statusCode: 200,
+                    payload: payload({ table: "vegetables", rowCount: 2, rows: ROWS }),
+                };
+            },
+        });
+        return { code, out, err, targets, fake };
+    }
+
+    it("prints the usage on --help and exits 0", async () => {
+        const run = await smoke(["--help"]);
+        assert.strictEqual(run.code, 0);
+        assert.deepStrictEqual(run.out, [SMOKE_USAGE]);
+        for (const text of [
+            "--stack <name>",
+            "--function-name <name>",
+            "--region <region>",
+            "--profile <aws-profile>",
+        ]) {
+            assert.ok(SMOKE_USAGE.includes(text), text);
+        }
+    });
+
+    it("exits 2 on bad arguments without invoking anything", async () => {
+        const run = await smoke(["--stack"]);
+        assert.strictEqual(run.code, 2);
+        assert.deepStrictEqual(run.err, ["smoke: --stack needs a value; see --help"]);
+        assert.deepStrictEqual(run.targets, []);
+    });
+
+    it("exits 2 with the install hint when --stack needs the Pulumi CLI and it is missing", async () => {
+        const run = await smoke(["--stack", "engineering"], { cli: false });
+        assert.strictEqual(run.code, 2);
+        assert.deepStrictEqual(run.err, [
+            "smoke: the Pulumi CLI is not installed: see https://www.pulumi.com/docs/install/ (or pass --function-name and --region instead of --stack)",
+        ]);
+        assert.deepStrictEqual(run.fake.calls, []);
+    });
+
+    it("reads the function from the stack's output and the region from its file, with the stack's profile", async () => {
+        const fake = new FakeAutomation();
+        fake.outputs.set("engineering", { functionName: "fetch-rows-abc" });
+        const run = await smoke(["--stack", "engineering"], {
+            fake,
+            env: { CROSS_ACCOUNT_RDS_AWS_PROFILE_ENGINEERING: "eng-admin" },
+        });
+        assert.strictEqual(run.code, 0, run.err.join("\n"));
+        assert.deepStrictEqual(run.targets, [
+            { functionName: "fetch-rows-abc", region: "us-east-1", profile: "eng-admin" },
+        ]);
+        assert.strictEqual(fake.calls[0].envVars.AWS_PROFILE, "eng-admin");
+        assert.strictEqual(fake.calls[0].envVars.AWS_ACCESS_KEY_ID, "");
+        assert.match(run.out[1], /^smoke: OK in \d+ ms: 2 row\(s\) of vegetables/);
+    });
+
+    it("exits 2 when the stack has no functionName output or does not exist", async () => {
+        const none = await smoke(["--stack", "engineering"]);
+        assert.strictEqual(none.code, 2);
+        assert.match(
+            none.err[0],
+            /stack engineering has no functionName output: is it the consumer stack, and is it deployed\?/,
+        );
+        const fake = new FakeAutomation();
+        fake.missing.add("engineering");
+        const missing = await smoke(["--stack", "engineering"], { fake });
+        assert.strictEqual(missing.code, 2);
+        assert.match(missing.err[0], /there is no stack engineering in the Pulumi backend/);
+        assert.deepStrictEqual(missing.targets, []);
     });
 });
 
@@ -139,7 +242,7 @@ describe("smoke test: the script against a stand-in Lambda on 127.0.0.1", () => 
 
     after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-    function runSmoke(): Promise<{ code: number; stdout: string; stderr: string }> {
+    function smokeProcess(): Promise<{ code: number; stdout: string; stderr: string }> {
         const env = {
             PATH: process.env.PATH,
             AWS_ENDPOINT_URL_LAMBDA: endpoint,
@@ -170,7 +273,7 @@ describe("smoke test: the script against a stand-in Lambda on 127.0.0.1", () => 
             headers: {},
             body: JSON.stringify({ table: "vegetables", rowCount: 2, rows: ROWS }),
         };
-        const run = await runSmoke();
+        const run = await smokeProcess();
         assert.strictEqual(run.code, 0, run.stderr);
         assert.match(run.stdout, /smoke: OK in \d+ ms: 2 row\(s\) of vegetables, e\.g\. carrot, kale/);
         const last = requests[requests.length - 1];
@@ -184,7 +287,7 @@ describe("smoke test: the script against a stand-in Lambda on 127.0.0.1", () => 
             headers: { "x-amz-function-error": "Unhandled" },
             body: JSON.stringify({ errorType: "FetchRowsError", errorMessage: "connect failed: ETIMEDOUT" }),
         };
-        const run = await runSmoke();
+        const run = await smokeProcess();
         assert.strictEqual(run.code, 1);
         assert.match(
             run.stderr,
