@@ -17,8 +17,8 @@ export interface CrossAccountRoleArgs {
     readonly trustedAccountId: string;
     /** Exact role/user ARNs in the trusted account allowed to assume; they may not exist yet (required, non-empty). */
     readonly trustedPrincipalArns: readonly string[];
-    /** When set, callers must pass it as `sts:ExternalId` (default: no external id condition). */
-    readonly externalId?: string;
+    /** When set, callers must pass it as `sts:ExternalId`; a secret output keeps the trust policy secret (default: no external id condition). */
+    readonly externalId?: pulumi.Input<string>;
     /** The role's inline policy, with exact resource ARNs (default: none; permissions come from grants). */
     readonly permissions?: pulumi.Input<aws.iam.PolicyStatement[]>;
     /** Physical role name (default: autonamed from the component name). */
@@ -35,11 +35,12 @@ export interface CrossAccountRoleArgs {
     readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
-/** Arguments of {@link trustPolicy}: the subset of {@link CrossAccountRoleArgs} the trust depends on. */
-export type TrustPolicyArgs = Pick<
-    CrossAccountRoleArgs,
-    "trustedAccountId" | "trustedPrincipalArns" | "externalId"
->;
+/** Arguments of {@link trustPolicy}: what the trust depends on, resolved. */
+export interface TrustPolicyArgs {
+    readonly trustedAccountId: string;
+    readonly trustedPrincipalArns: readonly string[];
+    readonly externalId?: string;
+}
 
 /** Where an argument is wrong and why, for checks that also run on resolved outputs (at apply time). */
 export interface ArgumentProblem {
@@ -115,7 +116,7 @@ export function validateCrossAccountRoleArgs(args: CrossAccountRoleArgs): void {
         }
         seen.add(text);
     });
-    if (args.externalId !== undefined) {
+    if (typeof args.externalId === "string") {
         // The problem never echoes the value: an external id is meant to be shared with the trusted party only.
         requireValid("externalId", externalIdProblem(args.externalId));
     }
@@ -249,7 +250,14 @@ export class CrossAccountRole extends pulumi.ComponentResource {
             {
                 name: args.roleName,
                 description: args.description,
-                assumeRolePolicy: toPolicyJson(trustPolicy(args)),
+                assumeRolePolicy: pulumi.output(args.externalId).apply((externalId) => {
+                    // An external id given as an output (often a secret) is only checkable now.
+                    const problem = externalId === undefined ? undefined : externalIdProblem(externalId);
+                    if (problem !== undefined) {
+                        throw new pulumi.ResourceError(`externalId: ${problem}`, this);
+                    }
+                    return toPolicyJson(trustPolicy({ ...args, externalId }));
+                }),
                 maxSessionDuration: args.maxSessionDuration ?? DEFAULT_MAX_SESSION_DURATION,
                 path: args.path ?? "/",
                 permissionsBoundary: args.permissionsBoundary,

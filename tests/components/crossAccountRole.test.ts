@@ -1,10 +1,11 @@
-import { OTHER_ACCOUNT_ID, TEST_ACCOUNT_ID, cloud, promiseOf } from "../support/mocks";
+import { OTHER_ACCOUNT_ID, TEST_ACCOUNT_ID, cloud, isSecret, promiseOf } from "../support/mocks";
 import * as assert from "assert";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
     CrossAccountRole,
     CrossAccountRoleArgs,
+    TrustPolicyArgs,
     trustPolicy,
     validateCrossAccountRoleArgs,
     validatePermissions,
@@ -33,6 +34,10 @@ function args(overrides: Partial<CrossAccountRoleArgs> = {}): CrossAccountRoleAr
     };
 }
 
+function trust(overrides: Partial<TrustPolicyArgs> = {}): TrustPolicyArgs {
+    return { trustedAccountId: CONSUMER, trustedPrincipalArns: [FETCH_ROWS], ...overrides };
+}
+
 /** Asserts `fn` throws the SDK's InputPropertyError for `key`, with a message that names it. */
 function assertRefuses(fn: () => void, key: string, detail?: RegExp): void {
     assert.throws(fn, (err: unknown) => {
@@ -53,7 +58,7 @@ describe("CrossAccountRole", () => {
     describe("trust policy", () => {
         it("trusts the other account's root only through an exact aws:PrincipalArn match", () => {
             const doc = JSON.parse(
-                JSON.stringify(trustPolicy(args({ trustedPrincipalArns: [FETCH_ROWS, DEPLOYER] }))),
+                JSON.stringify(trustPolicy(trust({ trustedPrincipalArns: [FETCH_ROWS, DEPLOYER] }))),
             );
             assert.strictEqual(doc.Version, "2012-10-17");
             assert.strictEqual(doc.Statement.length, 1);
@@ -69,7 +74,7 @@ describe("CrossAccountRole", () => {
 
         it("also requires the external id when one is given", () => {
             const [statement] = JSON.parse(
-                JSON.stringify(trustPolicy(args({ externalId: "consumer-a-7f3c" }))),
+                JSON.stringify(trustPolicy(trust({ externalId: "consumer-a-7f3c" }))),
             ).Statement;
             assert.deepStrictEqual(statement.Condition, {
                 ArnEquals: { "aws:PrincipalArn": [FETCH_ROWS] },
@@ -272,12 +277,31 @@ describe("CrossAccountRole", () => {
             assert.strictEqual(recordedRole.inputs.name, `${name}-role`);
             assert.deepStrictEqual(
                 JSON.parse(recordedRole.inputs.assumeRolePolicy),
-                JSON.parse(JSON.stringify(trustPolicy(args({ externalId: "ext-1" })))),
+                JSON.parse(JSON.stringify(trustPolicy(trust({ externalId: "ext-1" })))),
             );
             assert.strictEqual(
                 await promiseOf(role.roleArn),
                 `arn:aws:iam::${TEST_ACCOUNT_ID}:role/${name}-role`,
             );
+        });
+
+        it("keeps the trust policy secret when the external id is a secret output", async () => {
+            const name = uniqueName("car-secret-ext");
+            const role = new CrossAccountRole(name, args({ externalId: pulumi.secret("ext-2") }));
+            const recordedRole = await recorded(ROLE, name);
+            assert.deepStrictEqual(recordedRole.secretInputs, ["assumeRolePolicy"]);
+            assert.deepStrictEqual(
+                JSON.parse(recordedRole.inputs.assumeRolePolicy),
+                JSON.parse(JSON.stringify(trustPolicy(trust({ externalId: "ext-2" })))),
+            );
+            assert.strictEqual(await isSecret(role.role.assumeRolePolicy), true);
+            assert.strictEqual(await isSecret(role.roleArn), false);
+        });
+
+        it("never declares a role whose external id output turns out malformed", async () => {
+            const name = uniqueName("car-bad-ext");
+            new CrossAccountRole(name, args({ externalId: pulumi.secret("bad id!") }));
+            assert.ok(await neverRecorded(ROLE, name));
         });
 
         it("attaches the permissions inline, exactly as given, to that role", async () => {
