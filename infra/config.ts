@@ -335,6 +335,7 @@ export function checkStackConfig(values: Readonly<Record<string, string>>): Conf
     if (!parsed.success) {
         problems.push(...parsed.error.issues.flatMap((issue) => toProblems(issue, role.data)));
     }
+    const consumers = role.data === "database" ? checkedConsumers(own, accountId, problems) : [];
     if (problems.length > 0 || !parsed.success) {
         return { ok: false, problems };
     }
@@ -363,15 +364,6 @@ export function checkStackConfig(values: Readonly<Record<string, string>>): Conf
         };
     }
     const d = parsed.data as z.output<typeof databaseSchema>;
-    const consumers = consumerSpecs(
-        d.consumers,
-        { key: `${PROJECT}:vpcCidr`, cidr: d.vpcCidr },
-        accountId!,
-        problems,
-    );
-    if (problems.length > 0) {
-        return { ok: false, problems };
-    }
     return {
         ok: true,
         config: {
@@ -420,11 +412,32 @@ function withoutInjectedDefaults(
     );
 }
 
+/**
+ * The rules across consumers[] entries need only the entries and the database CIDR, so they run whenever
+ * those two parse, even when other keys are wrong: every problem is reported at once.
+ */
+function checkedConsumers(
+    own: Record<string, string>,
+    databaseAccountId: string | undefined,
+    problems: ConfigProblem[],
+): ConsumerSpec[] {
+    const entries = databaseSchema.shape.consumers.safeParse(own.consumers);
+    const vpcCidr = databaseSchema.shape.vpcCidr.safeParse(own.vpcCidr);
+    return entries.success && vpcCidr.success
+        ? consumerSpecs(
+              entries.data,
+              { key: `${PROJECT}:vpcCidr`, cidr: vpcCidr.data },
+              databaseAccountId,
+              problems,
+          )
+        : [];
+}
+
 /** Rules across entries: unique names, other accounts, disjoint CIDRs for peering consumers only. */
 function consumerSpecs(
     entries: ReadonlyArray<z.output<typeof consumerEntry>>,
     database: { key: string; cidr: string },
-    databaseAccountId: string,
+    databaseAccountId: string | undefined,
     problems: ConfigProblem[],
 ): ConsumerSpec[] {
     const seenNames = new Set<string>();
@@ -501,6 +514,11 @@ function toProblems(issue: z.core.$ZodIssue, stackRole: "database" | "consumer")
             (k, part) => (typeof part === "number" ? `${k}[${part}]` : `${k}.${String(part)}`),
             base,
         );
+    if (issue.code === "invalid_type" && issue.input === undefined) {
+        // A required key left out: say so, not which type it should have had.
+        const where = rest.length === 0 ? `a ${stackRole} stack` : "every consumers[] entry";
+        return [{ key: keyOf(rest), message: `missing; ${where} requires it` }];
+    }
     if (issue.code === "unrecognized_keys") {
         const expected = top === undefined ? CONFIG_KEYS[stackRole] : CONSUMER_ENTRY_FIELDS;
         const where = top === undefined ? `for stackRole "${stackRole}"` : "in a consumers[] entry";
