@@ -62,6 +62,16 @@ export function schemaNameProblem(value: unknown): string | undefined {
  * instance's master user: the bootstrap would reset its password and cut it to SELECT.
  */
 export function readerUserProblem(value: unknown, masterUsername?: string): string | undefined {
+    // Reserved names first: `mysql.sys` must be refused for what it is, not for its dot.
+    if (typeof value === "string") {
+        const lower = value.toLowerCase();
+        if (masterUsername !== undefined && lower === masterUsername.toLowerCase()) {
+            return `"${value}" is the instance's master user; the bootstrap would reset its password and cut it to SELECT`;
+        }
+        if (RESERVED_USERS.includes(lower) || lower.startsWith("mysql.")) {
+            return `"${value}" is a user MySQL or RDS reserves for itself`;
+        }
+    }
     const problem = identifierProblem(value);
     if (problem !== undefined) {
         return problem;
@@ -69,13 +79,6 @@ export function readerUserProblem(value: unknown, masterUsername?: string): stri
     const name = value as string;
     if (name.length > MYSQL_USER_MAX_LENGTH) {
         return `is ${name.length} characters; MySQL user names are at most ${MYSQL_USER_MAX_LENGTH}`;
-    }
-    const lower = name.toLowerCase();
-    if (masterUsername !== undefined && lower === masterUsername.toLowerCase()) {
-        return `"${name}" is the instance's master user; the bootstrap would reset its password and cut it to SELECT`;
-    }
-    if (RESERVED_USERS.includes(lower) || lower.startsWith("mysql.")) {
-        return `"${name}" is a user MySQL or RDS reserves for itself`;
     }
     return undefined;
 }
