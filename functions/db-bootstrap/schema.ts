@@ -8,6 +8,7 @@
 // imports only, no module-level side effects, no classes.
 import { createHash } from "node:crypto";
 import { escape, escapeId } from "mysql2";
+import { identifierProblem, readerUserProblem, schemaNameProblem } from "../../infra/lib/mysql";
 
 export interface BootstrapOptions {
     /** Database (schema) to create, e.g. `fruits_veggies`. */
@@ -22,9 +23,6 @@ export interface BootstrapOptions {
     requireTls: boolean;
 }
 
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
-/** MySQL 8.4 limits account names to 32 characters (MariaDB allows 80). */
-const MAX_USER_LENGTH = 32;
 /** Stands in for the password in the fingerprint; never a valid password (passwords cannot be empty). */
 const PASSWORD_PLACEHOLDER = "\u0000reader-password\u0000";
 /** Bump when the meaning of the statements changes without their text changing. */
@@ -41,25 +39,16 @@ const SAMPLE_ROWS: ReadonlyArray<readonly [number, string, string, string, strin
     [6, "Potato", "brown", "0.85", "9007199254740993", "2024-09-28"],
 ];
 
-function checkIdentifier(kind: string, value: unknown): string {
-    if (typeof value !== "string" || !IDENTIFIER.test(value)) {
-        // The value is not echoed: it may be anything, including something that looks like SQL.
-        throw new Error(
-            `db-bootstrap: invalid ${kind}: must match ${IDENTIFIER.source} (letters, digits, underscore; ` +
-                "not starting with a digit; at most 64 characters)",
-        );
-    }
-    return value;
+function refuse(kind: string, problem: string | undefined): void {
+    // The problems never echo a value that is not a valid name: it may be anything, even SQL.
+    if (problem !== undefined) throw new Error(`db-bootstrap: invalid ${kind}: ${problem}`);
 }
 
 function checkOptions(options: BootstrapOptions): void {
     if (typeof options !== "object" || options === null) throw new Error("db-bootstrap: options missing");
-    checkIdentifier("database name", options.database);
-    checkIdentifier("table name", options.table);
-    checkIdentifier("reader user name", options.readerUser);
-    if (options.readerUser.length > MAX_USER_LENGTH) {
-        throw new Error(`db-bootstrap: invalid reader user name: at most ${MAX_USER_LENGTH} characters`);
-    }
+    refuse("database name", schemaNameProblem(options.database));
+    refuse("table name", identifierProblem(options.table));
+    refuse("reader user name", readerUserProblem(options.readerUser));
     if (typeof options.seedSampleRows !== "boolean")
         throw new Error("db-bootstrap: seedSampleRows must be boolean");
     if (typeof options.requireTls !== "boolean") throw new Error("db-bootstrap: requireTls must be boolean");

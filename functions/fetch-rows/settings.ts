@@ -14,6 +14,7 @@
 // DB_CONNECT_TIMEOUT_MS   no        3000          connect (TCP + handshake) timeout, 100..60000
 // DB_QUERY_TIMEOUT_MS     no        5000          per-query timeout, 100..300000
 // The AWS SDK reads its own variables (AWS_REGION, credentials, AWS_ENDPOINT_URL_STS, ...) itself.
+import { identifierProblem, schemaNameProblem } from "../../infra/lib/mysql";
 import { settingsError } from "./errors";
 
 export type TlsMode = "rds" | "off";
@@ -40,8 +41,6 @@ const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]{1,512}$/;
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 const HOST = /^[A-Za-z0-9.-]{1,253}$|^\[?[0-9A-Fa-f:]{2,39}\]?$/;
-/** Unquoted MySQL identifier characters; anything else is refused rather than escaped. */
-export const IDENTIFIER = /^[A-Za-z0-9_$]{1,64}$/;
 
 function raw(env: Env, name: string): string | undefined {
     const value = env[name];
@@ -76,12 +75,10 @@ export function readSettings(env: Env): Settings {
     const secretArn = required(env, "DB_SECRET_ARN", SECRET_ARN, "a Secrets Manager secret ARN");
     const host = required(env, "DB_HOST", HOST, "a host name or IP address");
     const port = integer(env, "DB_PORT", 3306, 1, 65535);
-    const database = required(
-        env,
-        "DB_NAME",
-        IDENTIFIER,
-        "a database name of [A-Za-z0-9_$], 1-64 characters",
-    );
+    const database = raw(env, "DB_NAME");
+    if (database === undefined) throw settingsError("DB_NAME", "is missing (expected a database name)");
+    const databaseProblem = schemaNameProblem(database);
+    if (databaseProblem !== undefined) throw settingsError("DB_NAME", databaseProblem);
     const tlsRaw = raw(env, "DB_TLS") ?? "rds";
     if (tlsRaw !== "rds" && tlsRaw !== "off") {
         throw settingsError("DB_TLS", `must be "rds" or "off", got "${tlsRaw.slice(0, 40)}"`);
@@ -89,10 +86,11 @@ export function readSettings(env: Env): Settings {
     const tablesRaw = raw(env, "ALLOWED_TABLES") ?? "vegetables";
     const allowedTables = tablesRaw.split(",").map((t) => t.trim());
     for (const table of allowedTables) {
-        if (!IDENTIFIER.test(table)) {
+        const problem = identifierProblem(table);
+        if (problem !== undefined) {
             throw settingsError(
                 "ALLOWED_TABLES",
-                `must be comma-separated table names of [A-Za-z0-9_$], got "${table.slice(0, 64)}"`,
+                `must be comma-separated table names; "${table.slice(0, 64)}" ${problem}`,
             );
         }
     }

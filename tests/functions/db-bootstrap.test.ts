@@ -3,7 +3,13 @@ import { randomBytes } from "node:crypto";
 import { createServer, IncomingMessage, Server, ServerResponse } from "node:http";
 import { AddressInfo } from "node:net";
 import { Connection, createConnection } from "mysql2/promise";
-import { createBootstrapHandler, readSettings } from "../../functions/db-bootstrap";
+import {
+    bootstrapInput,
+    BootstrapInput,
+    bootstrapRequest,
+    createBootstrapHandler,
+    readSettings,
+} from "../../functions/db-bootstrap";
 import {
     BootstrapOptions,
     bootstrapStatements,
@@ -105,6 +111,8 @@ const READER = `bt_reader_${suffix}`;
 const PLAIN_READER = `bt_plain_${suffix}`;
 const HANDLER_READER = `bt_handler_${suffix}`;
 const HANDLER_DB = `bootstrap_handler_${suffix}`;
+const WEAK_MASTER = `bt_weak_${suffix}`;
+const RENAMED_READER = `bt_renamed_${suffix}`;
 
 function options(overrides: Partial<BootstrapOptions> = {}): BootstrapOptions {
     return {
@@ -209,7 +217,7 @@ async function dropEverything(server: MariaDbServer): Promise<void> {
     await withAdmin(server, async (c) => {
         for (const db of [DB, OTHER_DB, EMPTY_DB, CANARY_DB, HANDLER_DB])
             await c.query(`DROP DATABASE IF EXISTS \`${db}\``);
-        for (const user of [READER, PLAIN_READER, HANDLER_READER])
+        for (const user of [READER, PLAIN_READER, HANDLER_READER, WEAK_MASTER, RENAMED_READER])
             await c.query("DROP USER IF EXISTS ?@'%'", [user]);
     });
 }
@@ -550,10 +558,12 @@ describe("db-bootstrap handler end to end @mariadb", function () {
         const { result, error, logs } = await captureLogs(() => handler({}));
         assert.equal(error, undefined, String(error));
         assert.deepEqual(result, {
+            action: "create",
             database: HANDLER_DB,
             table: "vegetables",
             rowCount: 6,
             readerUser: HANDLER_READER,
+            droppedUsers: [],
             fingerprint: schemaFingerprint({
                 database: HANDLER_DB,
                 table: "vegetables",
@@ -596,9 +606,14 @@ describe("db-bootstrap handler end to end @mariadb", function () {
     });
 
     it("names the query step and the statement when the master lacks a privilege, and leaks no secret", async () => {
-        // The reader (SELECT only) posing as master: connects fine, fails at the first statement.
+        // A SELECT-only user posing as master: connects fine, fails at the first statement.
+        const weakPassword = `wk-${randomBytes(9).toString("hex")}`;
+        await withAdmin(server, async (c) => {
+            await c.query("CREATE USER IF NOT EXISTS ?@'%' IDENTIFIED BY ?", [WEAK_MASTER, weakPassword]);
+            await c.query(`GRANT SELECT ON \`${HANDLER_DB}\`.* TO ?@'%'`, [WEAK_MASTER]);
+        });
         const arn = MASTER_ARN.replace("AbCdEf", "Weak00");
-        standIn.secrets.set(arn, JSON.stringify({ username: HANDLER_READER, password: readerPassword }));
+        standIn.secrets.set(arn, JSON.stringify({ username: WEAK_MASTER, password: weakPassword }));
         const { error } = await captureLogs(() =>
             createBootstrapHandler(
                 { ...env, MASTER_SECRET_ARN: arn, DB_NAME: `${HANDLER_DB}_x` },
@@ -653,5 +668,248 @@ describe("db-bootstrap handler end to end @mariadb", function () {
         }
         assert.equal(standIn.requests.length, requestsBefore);
         assert.equal(readSettings({ ...env, DB_PORT: undefined }).port, 3306);
+    });
+
+    /** The input the stack's Invocation sends for a reader user. */
+    function inputFor(readerUser: string): BootstrapInput {
+        return JSON.parse(
+            bootstrapInput({
+                database: HANDLER_DB,
+                table: "vegetables",
+                readerUser,
+                seedSampleRows: true,
+                readerSecretVersion: "v1",
+            }),
+        ) as BootstrapInput;
+    }
+
+    async function userExists(user: string): Promise<boolean> {
+        const [rows] = await withAdmin(server, (c) =>
+            c.query("SELECT COUNT(*) AS n FROM mysql.user WHERE User = ? AND Host = '%'", [user]),
+        );
+        return Number((rows as Array<{ n: unknown }>)[0].n) === 1;
+    }
+
+    it("on a reader rename (update) drops the previous reader; the new one has exactly SELECT on the database, TLS required", async () => {
+        const handler = createBootstrapHandler(env, { rdsCa: server.caPem });
+        const first = inputFor(HANDLER_READER);
+        const created = await captureLogs(() =>
+            handler({ ...first, tf: { action: "create", prev_input: null } }),
+        );
+        assert.equal(created.error, undefined, String(created.error));
+        assert.equal(await userExists(HANDLER_READER), true);
+
+        // The stack renames the reader: the reader secret now names the new user.
+        const renamedPassword = `rn-${randomBytes(12).toString("base64url")}`;
+        const original = standIn.secrets.get(READER_ARN) as string;
+        standIn.secrets.set(
+            READER_ARN,
+            JSON.stringify({ username: RENAMED_READER, password: renamedPassword }),
+        );
+        try {
+            const second = inputFor(RENAMED_READER);
+            const event = { ...second, tf: { action: "update", prev_input: first } };
+            const { result, error, logs } = await captureLogs(() => handler(event));
+            assert.equal(error, undefined, String(error));
+            assert.equal(result?.action, "update");
+            assert.deepEqual(result?.droppedUsers, [HANDLER_READER]);
+            assert.equal(result?.readerUser, RENAMED_READER);
+            assert.equal(await userExists(HANDLER_READER), false);
+            assert.equal(await canLogIn(server, HANDLER_READER, readerPassword, true), false);
+            assert.deepEqual(await grants(server, RENAMED_READER), [
+                `GRANT SELECT ON \`${HANDLER_DB}\`.* TO \`${RENAMED_READER}\`@\`%\``,
+                `GRANT USAGE ON *.* TO \`${RENAMED_READER}\`@\`%\` REQUIRE SSL`,
+            ]);
+            assert.equal(await canLogIn(server, RENAMED_READER, renamedPassword, true), true);
+            assert.equal(await canLogIn(server, RENAMED_READER, renamedPassword, false), false);
+            assert.deepEqual(secretsIn(logs + JSON.stringify(result)), []);
+            assert.ok(!logs.includes(renamedPassword));
+            // The same update again: the old user is already gone, nothing else changes.
+            const again = await captureLogs(() => handler(event));
+            assert.deepEqual(again.result?.droppedUsers, []);
+            assert.equal(await userExists(RENAMED_READER), true);
+        } finally {
+            standIn.secrets.set(READER_ARN, original);
+            await withAdmin(server, (c) => c.query("DROP USER IF EXISTS ?@'%'", [RENAMED_READER]));
+            await captureLogs(() => handler({ ...first, tf: { action: "create", prev_input: null } }));
+        }
+        assert.equal(await canLogIn(server, HANDLER_READER, readerPassword, true), true);
+    });
+
+    it("on an update that keeps the reader's name drops nobody", async () => {
+        const handler = createBootstrapHandler(env, { rdsCa: server.caPem });
+        const input = inputFor(HANDLER_READER);
+        const { result, error } = await captureLogs(() =>
+            handler({
+                ...input,
+                tf: { action: "update", prev_input: { ...input, readerSecretVersion: "v0" } },
+            }),
+        );
+        assert.equal(error, undefined, String(error));
+        assert.deepEqual(result?.droppedUsers, []);
+        assert.equal(await canLogIn(server, HANDLER_READER, readerPassword, true), true);
+    });
+
+    it("on delete drops the reader user, keeps the database and its rows, and reads no reader secret", async () => {
+        const handler = createBootstrapHandler(env, { rdsCa: server.caPem });
+        const input = inputFor(HANDLER_READER);
+        await captureLogs(() => handler({ ...input, tf: { action: "create", prev_input: null } }));
+        assert.equal(await userExists(HANDLER_READER), true);
+        const noReaderSecret = createBootstrapHandler(
+            { ...env, READER_SECRET_ARN: READER_ARN.replace("XyZ123", "Gone11") },
+            { rdsCa: server.caPem },
+        );
+        try {
+            const { result, error } = await captureLogs(() =>
+                noReaderSecret({ ...input, tf: { action: "delete", prev_input: input } }),
+            );
+            assert.equal(error, undefined, String(error));
+            assert.deepEqual(result, {
+                action: "delete",
+                database: HANDLER_DB,
+                table: "vegetables",
+                readerUser: HANDLER_READER,
+                droppedUsers: [HANDLER_READER],
+                fingerprint: input.fingerprint,
+            });
+            assert.equal(await userExists(HANDLER_READER), false);
+            const [rows] = await withAdmin(server, (c) =>
+                c.query(`SELECT COUNT(*) AS n FROM \`${HANDLER_DB}\`.vegetables`),
+            );
+            assert.equal(Number((rows as Array<{ n: unknown }>)[0].n), 6);
+        } finally {
+            await captureLogs(() => handler({ ...input, tf: { action: "create", prev_input: null } }));
+        }
+    });
+
+    it("never drops the master user or a reserved user, whatever the event names", async () => {
+        const handler = createBootstrapHandler(env, { rdsCa: server.caPem });
+        const input = inputFor(HANDLER_READER);
+        for (const previous of [server.rootUser, "root", "rdsadmin", "mysql.sys"]) {
+            const { result, error, logs } = await captureLogs(() =>
+                handler({
+                    ...input,
+                    tf: { action: "update", prev_input: { ...input, readerUser: previous } },
+                }),
+            );
+            assert.equal(error, undefined, `${previous}: ${String(error)}`);
+            assert.deepEqual(result?.droppedUsers, [], previous);
+            assert.match(logs, /previous reader user kept/, previous);
+        }
+        // The master named as the reader: refused before any SQL, on delete as on create.
+        for (const action of ["create", "delete"]) {
+            const { error } = await captureLogs(() =>
+                handler({ ...input, readerUser: server.rootUser, tf: { action, prev_input: input } }),
+            );
+            assert.ok(error, action);
+            assert.match(error.message, /^db-bootstrap settings failed: readerUser .*master user/);
+        }
+        // The master (the harness's admin) still logs in, and the reader is untouched.
+        const admin = await server.connectAdmin();
+        await admin.end();
+        assert.equal(await userExists(HANDLER_READER), true);
+    });
+});
+
+describe("db-bootstrap event (the Invocation's input)", () => {
+    const schema = {
+        database: "fruits_veggies",
+        table: "vegetables",
+        readerUser: "reader",
+        seedSampleRows: true,
+        readerSecretVersion: "version-1",
+    };
+
+    it("builds the input as JSON of the schema and the fingerprint of its SQL (TLS required)", () => {
+        assert.deepEqual(JSON.parse(bootstrapInput(schema)), {
+            ...schema,
+            fingerprint: schemaFingerprint({ ...schema, requireTls: true }),
+        });
+    });
+
+    it("refuses a name infra/lib/mysql refuses, naming the field", () => {
+        assert.throws(() => bootstrapInput({ ...schema, readerUser: "root" }), /readerUser .*reserves/);
+        assert.throws(() => bootstrapInput({ ...schema, database: "mysql" }), /database .*system schema/);
+        assert.throws(() => bootstrapInput({ ...schema, table: "veg-etables" }), /table must start/);
+        assert.throws(() => bootstrapInput({ ...schema, readerSecretVersion: "" }), /readerSecretVersion/);
+    });
+
+    const input = JSON.parse(bootstrapInput(schema)) as BootstrapInput;
+
+    it("reads the lifecycle action; without one it is a create", () => {
+        assert.equal(bootstrapRequest(input, {}).action, "create");
+        for (const action of ["create", "update", "delete"] as const) {
+            assert.equal(
+                bootstrapRequest({ ...input, tf: { action, prev_input: input } }, {}).action,
+                action,
+            );
+        }
+        assert.throws(
+            () => bootstrapRequest({ ...input, tf: { action: "destroy", prev_input: null } }, {}),
+            /tf\.action/,
+        );
+    });
+
+    it("names the previous reader user only on an update that renames it", () => {
+        const renamed = { ...input, readerUser: "reader2" };
+        assert.equal(
+            bootstrapRequest({ ...renamed, tf: { action: "update", prev_input: input } }, {})
+                .previousReaderUser,
+            "reader",
+        );
+        assert.equal(
+            bootstrapRequest({ ...input, tf: { action: "update", prev_input: input } }, {})
+                .previousReaderUser,
+            undefined,
+        );
+        assert.equal(
+            bootstrapRequest({ ...renamed, tf: { action: "create", prev_input: null } }, {})
+                .previousReaderUser,
+            undefined,
+        );
+        assert.equal(
+            bootstrapRequest({ ...renamed, tf: { action: "update", prev_input: { fingerprint: "x" } } }, {})
+                .previousReaderUser,
+            undefined,
+        );
+    });
+
+    it("takes a field the event lacks from the environment's defaults, and names both when neither has it", () => {
+        const request = bootstrapRequest({}, { database: "db1", readerUser: "r1", seedSampleRows: false });
+        assert.deepEqual(request, {
+            action: "create",
+            database: "db1",
+            table: "vegetables",
+            readerUser: "r1",
+            seedSampleRows: false,
+            requireTls: true,
+        });
+        assert.equal(
+            bootstrapRequest(
+                { database: "db2" },
+                { database: "db1", readerUser: "r1", seedSampleRows: false },
+            ).database,
+            "db2",
+        );
+        assert.throws(
+            () => bootstrapRequest({}, { database: "db1", seedSampleRows: true }),
+            /"readerUser" and READER_USER/,
+        );
+    });
+
+    it("refuses unknown keys and bad names before anything runs", () => {
+        assert.throws(
+            () => bootstrapRequest({ ...input, dropEverything: true }, {}),
+            /unknown event key\(s\) dropEverything/,
+        );
+        assert.throws(
+            () => bootstrapRequest({ ...input, readerUser: "x'@'%" }, {}),
+            /"readerUser" must start/,
+        );
+        assert.throws(
+            () => bootstrapRequest({ ...input, database: "sys" }, {}),
+            /"database" .*system schema/,
+        );
+        assert.throws(() => bootstrapRequest({ ...input, seedSampleRows: "yes" }, {}), /seedSampleRows/);
     });
 });

@@ -9,6 +9,7 @@ import {
     isSettingsError,
 } from "../../functions/fetch-rows";
 import { readSettings } from "../../functions/fetch-rows/settings";
+import { identifierProblem, schemaNameProblem } from "../../infra/lib/mysql";
 import { AwsStandIns, startAwsStandIns } from "../../support/awsStandIns";
 import {
     connectionsOf,
@@ -468,8 +469,11 @@ describe("fetch-rows settings", () => {
         ["DB_PORT", { DB_PORT: "0" }],
         ["DB_PORT", { DB_PORT: "3306abc" }],
         ["DB_NAME", { DB_NAME: "fruits-veggies;" }],
+        ["DB_NAME", { DB_NAME: "price$" }],
+        ["DB_NAME", { DB_NAME: "mysql" }],
         ["DB_TLS", { DB_TLS: "on" }],
         ["ALLOWED_TABLES", { ALLOWED_TABLES: "vegetables,fruits;drop" }],
+        ["ALLOWED_TABLES", { ALLOWED_TABLES: "vegetables,2fruits" }],
         ["MAX_ROWS", { MAX_ROWS: "-5" }],
         ["MAX_ROWS", { MAX_ROWS: "ten" }],
         ["SECRET_TTL_SECONDS", { SECRET_TTL_SECONDS: "1.5" }],
@@ -486,6 +490,26 @@ describe("fetch-rows settings", () => {
             );
         });
     }
+
+    it("accepts exactly the database and table names infra/lib/mysql accepts", () => {
+        const names = ["fruits_veggies", "_x", "T1", "mysql", "Sys", "1abc", "a$b", "a-b", "x".repeat(64), "x".repeat(65)];
+        for (const name of names) {
+            const accepts = (env: Record<string, string>) => {
+                try {
+                    readSettings({ ...valid, ...env });
+                    return true;
+                } catch {
+                    return false;
+                }
+            };
+            assert.equal(accepts({ DB_NAME: name }), schemaNameProblem(name) === undefined, `DB_NAME=${name}`);
+            assert.equal(
+                accepts({ ALLOWED_TABLES: `vegetables,${name}` }),
+                identifierProblem(name) === undefined,
+                `ALLOWED_TABLES=vegetables,${name}`,
+            );
+        }
+    });
 
     it("names a missing required variable", () => {
         for (const name of Object.keys(valid)) {
