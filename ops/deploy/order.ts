@@ -1,10 +1,9 @@
 // Which stacks to run, and in which order: pure functions over the stack files (`Pulumi.<stack>.yaml`).
 // Database stacks come first; each consumer waits for the database stack its `databaseStack` names;
 // consumers of the same wave run in parallel.
-import * as fs from "fs";
 import * as path from "path";
-import { parse } from "yaml";
 import { PROJECT } from "../../infra/lib/constants";
+import { formatProblem, readStackFile, stackFilesIn, stackNameOf } from "../../infra/lib/stackFiles";
 
 export type StackRole = "database" | "consumer";
 
@@ -13,7 +12,7 @@ export interface StackFile {
     readonly name: string;
     /** The file it was read from (for messages). */
     readonly file: string;
-    /** The file's `config:` section, as written. */
+    /** The config as the CLI hands it to the program: `namespace:name` to text. */
     readonly config: Readonly<Record<string, unknown>>;
 }
 
@@ -33,30 +32,31 @@ export class PlanError extends Error {
     }
 }
 
-const STACK_FILE = /^Pulumi\.([^.]+)\.ya?ml$/;
-
-/** Reads every `Pulumi.<stack>.yaml` of `dir`, or only the given files. */
+/**
+ * Reads every `Pulumi.<stack>.yaml` of `dir`, or only the given files, the way the Pulumi CLI reads them
+ * (with the project file's defaults); any problem the CLI would refuse is refused here, all at once.
+ */
 export function readStackFiles(dir: string, files?: readonly string[]): StackFile[] {
-    const names = files ?? fs.readdirSync(dir).filter((f) => STACK_FILE.test(f));
-    return [...names].sort().map((file) => {
-        const full = path.resolve(dir, file);
-        const match = STACK_FILE.exec(path.basename(full));
-        if (!match) {
-            throw new PlanError(`${file} is not a stack file; stack files are named Pulumi.<stack>.yaml`);
+    const paths = files ? [...files].sort().map((f) => path.resolve(dir, f)) : stackFilesIn(dir);
+    const problems: string[] = [];
+    const read = paths.flatMap((full): StackFile[] => {
+        if (stackNameOf(full) === undefined) {
+            problems.push(
+                `${path.basename(full)} is not a stack file; stack files are named Pulumi.<stack>.yaml`,
+            );
+            return [];
         }
-        let doc: unknown;
-        try {
-            doc = parse(fs.readFileSync(full, "utf8"));
-        } catch (err) {
-            throw new PlanError(`${file} is not valid YAML: ${(err as Error).message}`);
+        const result = readStackFile(full);
+        if (!result.ok) {
+            problems.push(...result.problems.map((p) => formatProblem(path.basename(result.file), p)));
+            return [];
         }
-        const config = (doc as { config?: unknown } | null)?.config;
-        return {
-            name: match[1],
-            file: path.basename(full),
-            config: typeof config === "object" && config !== null ? (config as Record<string, unknown>) : {},
-        };
+        return [{ name: result.stackFile.stack, file: path.basename(full), config: result.stackFile.values }];
     });
+    if (problems.length > 0) {
+        throw new PlanError(problems.join("\n"));
+    }
+    return read;
 }
 
 /** The last segment of a stack reference: `org/project/dev` is `dev`. */

@@ -142,6 +142,12 @@ describe("deploy order", () => {
                 "config:\n  cross-account-rds:stackRole: consumer\n  cross-account-rds:databaseStack: o/p/db\n",
             );
             assert.deepStrictEqual(names(planFromDirectory(dir)), [["db"], ["c1"]]);
+            fs.writeFileSync(path.join(dir, "Pulumi.bad.yaml"), "config:\n  stackRole: consumer\n");
+            assert.throws(
+                () => planFromDirectory(dir),
+                (err: Error) => err instanceof PlanError && /^Pulumi\.bad\.yaml: /.test(err.message),
+                "a key the Pulumi CLI would refuse (no namespace) is refused before anything runs",
+            );
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
