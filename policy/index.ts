@@ -1,11 +1,6 @@
-// The policy pack the CLI runs: `pulumi preview --policy-pack policy`. The checks live in ./policies as
-// pure functions; ./pack wraps them for the engine.
+// The policy pack the CLI runs: `pulumi preview --policy-pack policy`. The policies live in one file per
+// domain (rds, network, privatelink, iam, secrets, lambda); ./pack lists them.
 import { PolicyPack } from "@pulumi/policy";
-import { buildPolicies, PACK_NAME } from "./pack";
+import { PACK_NAME, packArgs } from "./pack";
 
-new PolicyPack(PACK_NAME, {
-    policies: buildPolicies(),
-    enforcementLevel: "mandatory",
-    description:
-        "Guardrails for cross-account RDS access: private encrypted RDS, narrow network paths, exact IAM trust.",
-});
+new PolicyPack(PACK_NAME, packArgs);

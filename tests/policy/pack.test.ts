@@ -1,155 +1,139 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import type {
-    ResourceValidationArgs,
-    ResourceValidationPolicy,
-    StackValidationArgs,
-    StackValidationPolicy,
-} from "@pulumi/policy";
-import { defaultPackConfig, peerCidrsFromStackConfigs } from "../../policy/config";
-import { materialize } from "../../policy/materialize";
-import { buildPolicies } from "../../policy/pack";
-import { T, UNKNOWN } from "../../policy/policies";
-
-// The engine's own proxy: reading an unknown value throws, as in `pulumi preview`.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { unknownCheckingProxy } = require("@pulumi/policy/proxy") as { unknownCheckingProxy<T>(v: T): T };
-const ENGINE_UNKNOWN_NUMBER = "3eeb2bf0-c639-47a8-9e75-3b44932eb421";
+import type { PolicyPackArgs } from "@pulumi/policy";
+import { defaultPackConfig, packConfig, packConfigFromStackConfigs } from "../../policy/config";
+import { iamPolicies } from "../../policy/iam";
+import { lambdaPolicies } from "../../policy/lambda";
+import { networkPolicies } from "../../policy/network";
+import { PACK_NAME, packArgs } from "../../policy/pack";
+import { privatelinkPolicies } from "../../policy/privatelink";
+import { rdsPolicies } from "../../policy/rds";
+import { secretsPolicies } from "../../policy/secrets";
+import { CONFIG } from "./harness";
 
 const root = path.resolve(__dirname, "../..");
-const policies = buildPolicies({ allowedPeerCidrs: ["10.20.0.0/16"] });
+const policies = packArgs.policies;
 
-function resourcePolicy(name: string): ResourceValidationPolicy {
-    const found = policies.find((p) => p.name === name);
-    assert.ok(found && "validateResource" in found, `no resource policy ${name}`);
-    return found as ResourceValidationPolicy;
-}
+describe("policy pack: the registered pack", () => {
+    it("registers every policy of every domain, each once, under a unique name", () => {
+        const domains = [
+            rdsPolicies,
+            networkPolicies,
+            privatelinkPolicies,
+            iamPolicies,
+            secretsPolicies,
+            lambdaPolicies,
+        ];
+        assert.deepStrictEqual(new Set(policies), new Set(domains.flat()));
+        assert.strictEqual(policies.length, domains.flat().length);
+        assert.strictEqual(new Set(policies.map((p) => p.name)).size, policies.length);
+        assert.strictEqual(policies.length, 26);
+    });
 
-function runResource(
-    name: string,
-    type: string,
-    props: Record<string, unknown>,
-    config: object = {},
-): string[] {
-    const messages: string[] = [];
-    const args = {
-        type,
-        name: "res",
-        urn: `urn:pulumi:dev::p::${type}::res`,
-        props,
-        getConfig: () => config,
-    };
-    const validate = resourcePolicy(name).validateResource;
-    for (const v of Array.isArray(validate) ? validate : [validate!]) {
-        // The pack's validations are synchronous; a promise here would be a bug.
-        assert.strictEqual(
-            v(args as unknown as ResourceValidationArgs, (message) => messages.push(message)),
-            undefined,
-        );
-    }
-    return messages;
-}
-
-describe("policy pack: the engine-facing pack", () => {
-    it("makes every policy mandatory, with a description", () => {
-        assert.strictEqual(policies.length, 19);
+    it("makes every policy mandatory, through the pack's level, and describes each", () => {
+        assert.strictEqual(packArgs.enforcementLevel, "mandatory");
         for (const p of policies) {
-            assert.strictEqual(p.enforcementLevel, "mandatory", p.name);
-            assert.ok(p.description.length > 10, p.name);
+            assert.strictEqual(p.enforcementLevel, undefined, `${p.name} overrides the pack's level`);
+            assert.ok(p.description.length > 20, p.name);
         }
     });
 
-    it("declares allowedPeerCidrs in the config schema of the policies that read it", () => {
+    it("declares the config schema on exactly the policies that read the config", () => {
         const withConfig = policies.filter((p) => p.configSchema).map((p) => p.name);
-        assert.deepStrictEqual(withConfig.sort(), ["peering-routes-to-peer-cidr", "sg-mysql-from-peer-only"]);
-        const schema = policies.find((p) => p.name === "sg-mysql-from-peer-only")!.configSchema!;
-        assert.deepStrictEqual(schema.properties.allowedPeerCidrs.default, ["10.20.0.0/16"]);
+        assert.deepStrictEqual(withConfig.sort(), [
+            "peering-routes-to-peer-cidr",
+            "ram-share-external-only-outside-organization",
+            "ram-share-principal-allowed",
+            "sg-mysql-from-peer-only",
+        ]);
+        for (const p of policies.filter((p) => p.configSchema)) {
+            assert.deepStrictEqual(
+                Object.keys(p.configSchema!.properties).sort(),
+                Object.keys(CONFIG).sort(),
+            );
+        }
     });
 
-    it("uses the policy config's allowedPeerCidrs over the defaults", () => {
-        const rule = { ipProtocol: "tcp", fromPort: 3306, toPort: 3306, cidrIpv4: "10.30.0.0/16" };
-        assert.strictEqual(runResource("sg-mysql-from-peer-only", T.ingressRule, rule).length, 1);
-        assert.deepStrictEqual(
-            runResource("sg-mysql-from-peer-only", T.ingressRule, rule, {
-                allowedPeerCidrs: ["10.30.0.0/16"],
-            }),
-            [],
-        );
-    });
-
-    it("reports through reportViolation and skips other resource types", () => {
-        const db = { publiclyAccessible: true };
-        assert.match(runResource("rds-not-public", T.rdsInstance, db)[0], /publiclyAccessible: false/);
-        assert.deepStrictEqual(runResource("rds-not-public", T.kmsKey, db), []);
-    });
-
-    it("treats values unknown during preview as not yet checkable instead of failing", () => {
-        const props = unknownCheckingProxy({
-            backupRetentionPeriod: ENGINE_UNKNOWN_NUMBER,
-            publiclyAccessible: false,
-        });
-        assert.deepStrictEqual(runResource("rds-backup-retention", T.rdsInstance, props), []);
-        assert.deepStrictEqual(materialize(props), {
-            backupRetentionPeriod: UNKNOWN,
-            publiclyAccessible: false,
-        });
-    });
-
-    it("materialize turns unknowns nested in lists and objects into UNKNOWN", () => {
-        const props = unknownCheckingProxy({
-            vpcConfig: { subnetIds: ["subnet-1", UNKNOWN] },
-            ingress: [{ cidrBlocks: UNKNOWN }],
-        });
-        assert.deepStrictEqual(materialize(props), {
-            vpcConfig: { subnetIds: ["subnet-1", UNKNOWN] },
-            ingress: [{ cidrBlocks: UNKNOWN }],
-        });
-    });
-
-    it("stack policies report against the offending resource's URN", async () => {
-        const policy = policies.find(
-            (p) => p.name === "peering-routes-to-peer-cidr",
-        ) as StackValidationPolicy;
-        const reports: Array<[string, string | undefined]> = [];
-        const args = {
-            resources: [
-                {
-                    type: T.route,
-                    name: "wide",
-                    urn: "urn:wide",
-                    props: unknownCheckingProxy({
-                        destinationCidrBlock: "10.0.0.0/8",
-                        vpcPeeringConnectionId: UNKNOWN,
-                    }),
-                },
-            ],
-            getConfig: () => ({}),
+    it("index.ts registers the pack's name and policies with new PolicyPack", () => {
+        // Intercept the SDK's PolicyPack (which would start the pack's gRPC server) while index.ts loads.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const sdk = require("@pulumi/policy/policy") as { PolicyPack: unknown };
+        const original = sdk.PolicyPack;
+        const registered: Array<[string, PolicyPackArgs]> = [];
+        sdk.PolicyPack = class {
+            constructor(name: string, args: PolicyPackArgs) {
+                registered.push([name, args]);
+            }
         };
-        await policy.validateStack(args as unknown as StackValidationArgs, (message, urn) =>
-            reports.push([message, urn]),
-        );
-        assert.strictEqual(reports.length, 1);
-        assert.strictEqual(reports[0][1], "urn:wide");
-        assert.match(reports[0][0], /10\.0\.0\.0\/8/);
+        const index = require.resolve("../../policy/index");
+        try {
+            delete require.cache[index];
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            require(index);
+        } finally {
+            sdk.PolicyPack = original;
+            delete require.cache[index];
+        }
+        assert.deepStrictEqual(registered, [[PACK_NAME, packArgs]]);
     });
 });
 
-describe("policy pack: default config from the stack files", () => {
-    it("allows the VPC CIDRs of the repository's stacks as peer CIDRs", () => {
-        assert.deepStrictEqual(defaultPackConfig(root).allowedPeerCidrs, ["10.10.0.0/16", "10.20.0.0/16"]);
+describe("policy pack: config from the stack files", () => {
+    const db = (consumers: unknown[], vpcCidr = "10.10.0.0/16") => ({
+        "cross-account-rds:stackRole": "database",
+        "cross-account-rds:vpcCidr": vpcCidr,
+        "cross-account-rds:consumers": consumers,
     });
 
-    it("collects each stack's vpcCidr and each consumer a database stack lists, once", () => {
-        const cidrs = peerCidrsFromStackConfigs([
-            {
-                "cross-account-rds:vpcCidr": "10.10.0.0/16",
-                "cross-account-rds:consumers": [{ vpcCidr: "10.20.0.0/16" }, { vpcCidr: "10.30.0.0/16" }],
-            },
-            { "cross-account-rds:vpcCidr": "10.20.0.0/16" },
-            { "cross-account-rds:vpcCidr": "not-a-cidr" },
+    it("takes the database VPC and its peering consumers as peers, privatelink consumers as share principals", () => {
+        const config = packConfigFromStackConfigs([
+            db([
+                { name: "a", accountId: "222222225884", vpcCidr: "10.20.0.0/16" },
+                { name: "b", accountId: "555555550001", network: "peering", vpcCidr: "10.30.0.0/16" },
+                { name: "c", accountId: "333333336021", network: "privatelink", vpcCidr: "10.40.0.0/16" },
+                {
+                    name: "d",
+                    accountId: "444444449999",
+                    network: "privatelink",
+                    vpcCidr: "10.10.0.0/16",
+                    outsideOrganization: true,
+                },
+            ]),
+            // A consumer stack speaks for nothing: its database stack lists it.
+            { "cross-account-rds:stackRole": "consumer", "cross-account-rds:vpcCidr": "10.50.0.0/16" },
         ]);
-        assert.deepStrictEqual(cidrs, ["10.10.0.0/16", "10.20.0.0/16", "10.30.0.0/16"]);
+        assert.deepStrictEqual(config, {
+            allowedPeerCidrs: ["10.10.0.0/16", "10.20.0.0/16", "10.30.0.0/16"],
+            allowedSharePrincipals: ["333333336021", "444444449999"],
+            externalShareAccounts: ["444444449999"],
+        });
+    });
+
+    it("ignores values that are no CIDR or account id", () => {
+        const config = packConfigFromStackConfigs([
+            db([{ vpcCidr: "10.20.0.1/16" }, { network: "privatelink", accountId: "12" }], "not-a-cidr"),
+        ]);
+        assert.deepStrictEqual(config, {
+            allowedPeerCidrs: [],
+            allowedSharePrincipals: [],
+            externalShareAccounts: [],
+        });
+    });
+
+    it("derives the default from the repository's stack files: engineering peers, analytics shares", () => {
+        assert.deepStrictEqual(defaultPackConfig(root), {
+            allowedPeerCidrs: ["10.10.0.0/16", "10.20.0.0/16"],
+            allowedSharePrincipals: ["333333336021"],
+            externalShareAccounts: [],
+        });
+    });
+
+    it("a policy config overrides each key it gives; the others come from the stack files", () => {
+        const given = { allowedPeerCidrs: ["10.99.0.0/16"] };
+        const merged = packConfig({ getConfig: <T>() => given as T });
+        assert.deepStrictEqual(merged, { ...defaultPackConfig(), ...given });
+        assert.deepStrictEqual(packConfig({ getConfig: <T>() => CONFIG as T }), CONFIG);
     });
 });
 
@@ -166,10 +150,15 @@ describe("policy pack: runnable by the CLI", () => {
         assert.ok(fs.existsSync(path.join(root, "policy", pkg.main ?? "index.ts")));
     });
 
-    it("resolves @pulumi/policy and the CLI's policy runner from the pack's directory", () => {
+    it("resolves its dependencies and the CLI's policy runner from the pack's directory", () => {
         const from = { paths: [path.join(root, "policy")] };
-        assert.ok(require.resolve("@pulumi/policy", from));
-        assert.ok(require.resolve("@pulumi/pulumi/cmd/run-policy-pack", from));
-        assert.ok(require.resolve("yaml", from));
+        for (const module of [
+            "@pulumi/policy",
+            "@pulumi/aws",
+            "@pulumi/pulumi/cmd/run-policy-pack",
+            "yaml",
+        ]) {
+            assert.ok(require.resolve(module, from), module);
+        }
     });
 });

@@ -1,29 +1,43 @@
 import * as assert from "assert";
-import { defaultPackConfig } from "../../policy/config";
-import { resourcePolicies, validateResource, validateStack } from "../../policy/policies";
-import { Plan } from "../../plan/run";
+import { packArgs } from "../../policy/pack";
+import { validateResources, type PolicyResourceRecord } from "../../policy/run";
+import type { Plan, StackPlan } from "../../plan/run";
 import { planPair } from "../support/stacks";
 
-describe("the policy pack over the offline plan of both shipped stacks", function () {
+const records = (stack: StackPlan): PolicyResourceRecord[] =>
+    stack.resources.map((r) => ({
+        type: r.type,
+        name: r.name,
+        id: r.id,
+        props: r.inputs,
+        outputs: r.state,
+        provider: r.provider,
+    }));
+
+describe("the policy pack over the offline plan of the shipped stacks", function () {
     let plan: Plan;
 
     before(async () => {
         plan = await planPair();
     });
 
-    for (const role of ["database", "consumer"] as const) {
-        it(`passes every resource of the ${role} stack with zero violations`, () => {
-            const stack = role === "database" ? plan.database : plan.consumers[0];
-            assert.ok(stack.resources.length > 20, `${stack.resources.length} resources`);
-            assert.deepStrictEqual(validateStack(stack.resources, defaultPackConfig()), []);
-        });
-    }
+    it("passes every resource of the database and consumer stacks with zero violations", () => {
+        for (const stack of [plan.database, ...plan.consumers]) {
+            assert.ok(stack.resources.length > 20, `${stack.stack}: ${stack.resources.length} resources`);
+            assert.deepStrictEqual(validateResources(records(stack)), [], stack.stack);
+        }
+    });
 
-    it("is not vacuous: every resource policy applies to at least one planned resource", () => {
-        const resources = [...plan.database.resources, ...plan.consumers[0].resources];
-        const unused = resourcePolicies.filter(
-            (policy) => !resources.some((r) => policy.types.includes(r.type)),
+    it("is not vacuous: every typed resource policy applies to a planned resource", () => {
+        const types = new Set(
+            [plan.database, ...plan.consumers].flatMap((s) => s.resources.map((r) => r.type)),
         );
+        // A typed validation carries the type token it applies to.
+        const unused = packArgs.policies.filter((p) => {
+            const validations = "validateResource" in p ? [p.validateResource].flat() : [];
+            const tokens = validations.map((v) => (v as { __pulumiType?: string }).__pulumiType);
+            return validations.length > 0 && !tokens.some((t) => t !== undefined && types.has(t));
+        });
         assert.deepStrictEqual(
             unused.map((p) => p.name),
             [],
@@ -31,13 +45,15 @@ describe("the policy pack over the offline plan of both shipped stacks", functio
     });
 
     it("would catch the database opened to the world in the planned stack", () => {
-        const rule = plan.database.resources.find((r) => r.name === "database-mysql-from-engineering")!;
-        const violations = validateResource(
-            rule.type,
-            "open",
-            { ...rule.inputs, cidrIpv4: "0.0.0.0/0" },
-            defaultPackConfig(),
-        );
-        assert.ok(violations.length > 0);
+        const stack = records(plan.database);
+        const rule = stack.find(
+            (r) => r.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+        )!;
+        const open = { ...rule, name: "open", props: { ...rule.props, cidrIpv4: "0.0.0.0/0" } };
+        const found = validateResources([...stack, open]).map((v) => [v.policy, v.resource]);
+        assert.deepStrictEqual(found, [
+            ["sg-no-open-ingress", "open"],
+            ["sg-mysql-from-peer-only", "open"],
+        ]);
     });
 });

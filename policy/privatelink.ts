@@ -1,0 +1,254 @@
+// PrivateLink (VPC Lattice resource gateway + resource configuration, shared by AWS RAM; a `Resource`
+// VPC endpoint on the consumer side): the database is shared with exactly one consumer account per
+// share, cannot be re-shared onward, is reached by its own DNS name, and only MySQL passes, between
+// security groups.
+import * as aws from "@pulumi/aws";
+import {
+    validateResourceOfType,
+    type PolicyResource,
+    type ResourceValidationPolicy,
+    type StackValidationPolicy,
+} from "@pulumi/policy";
+import { isOpenCidr } from "../infra/lib/cidr";
+import { MYSQL_PORT } from "../infra/lib/constants";
+import { isAccountId } from "../infra/lib/validate";
+import { packConfig, packConfigSchema } from "./config";
+import {
+    inlinePermissions,
+    securityGroupRulePermissions,
+    vpcRulePermission,
+    type Direction,
+    type Permission,
+} from "./network";
+
+export const privatelinkNoTransitiveSharing: ResourceValidationPolicy = {
+    name: "privatelink-no-transitive-sharing",
+    description: "Resource configurations cannot be associated with a shareable service network.",
+    validateResource: validateResourceOfType(
+        aws.vpclattice.ResourceConfiguration,
+        (config, _args, reportViolation) => {
+            if (config.allowAssociationToShareableServiceNetwork !== false) {
+                reportViolation(
+                    "The resource configuration may be associated with a shareable service network, through which the consumer could share the database onward; set allowAssociationToShareableServiceNetwork: false.",
+                );
+            }
+        },
+    ),
+};
+
+export const privatelinkArnConfiguration: ResourceValidationPolicy = {
+    name: "privatelink-arn-configuration",
+    description: "Resource configurations are of type ARN: one RDS database, reached by its own DNS name.",
+    validateResource: validateResourceOfType(
+        aws.vpclattice.ResourceConfiguration,
+        (config, _args, reportViolation) => {
+            if (config.type !== "ARN") {
+                reportViolation(
+                    `The resource configuration is of type ${config.type ?? "SINGLE (the default)"}; set type: "ARN" with resourceConfigurationDefinition.arnResource.arn the RDS instance's arn, so consumers reach exactly that database by its own DNS name and TLS verifies it.`,
+                );
+            }
+        },
+    ),
+};
+
+export const privatelinkEndpointPrivateDns: ResourceValidationPolicy = {
+    name: "privatelink-endpoint-private-dns",
+    description: "Resource VPC endpoints have private DNS on, so clients connect to the database's own name.",
+    validateResource: validateResourceOfType(aws.ec2.VpcEndpoint, (endpoint, _args, reportViolation) => {
+        if (endpoint.vpcEndpointType === "Resource" && endpoint.privateDnsEnabled !== true) {
+            reportViolation(
+                "The resource endpoint has no private DNS, so the database's name does not resolve to it and TLS cannot verify the generated name; set privateDnsEnabled: true.",
+            );
+        }
+    }),
+};
+
+const ORGANIZATION_ARN = /^arn:aws[a-z-]*:organizations::\d{12}:(organization|ou)\//;
+
+export const ramSharePrincipalAllowed: ResourceValidationPolicy = {
+    name: "ram-share-principal-allowed",
+    description:
+        "RAM shares name a configured consumer account (allowedSharePrincipals), never an organization or OU unless listed.",
+    configSchema: packConfigSchema,
+    validateResource: validateResourceOfType(
+        aws.ram.PrincipalAssociation,
+        (association, args, reportViolation) => {
+            const allowed = packConfig(args).allowedSharePrincipals;
+            const principal = association.principal;
+            if (allowed.includes(principal)) {
+                return;
+            }
+            const fix = `name exactly the consumer's 12-digit account id (allowed: ${allowed.length > 0 ? allowed.join(", ") : "none configured"}; set the policy config allowedSharePrincipals)`;
+            if (ORGANIZATION_ARN.test(principal)) {
+                reportViolation(`The share names ${principal}, which admits every account in it; ${fix}.`);
+            } else if (isAccountId(principal)) {
+                reportViolation(
+                    `The share names the account ${principal}, which is no privatelink consumer; ${fix}.`,
+                );
+            } else {
+                reportViolation(`The share names ${principal}, which is no account id; ${fix}.`);
+            }
+        },
+    ),
+};
+
+/** Each share's principal associations, by the share's ARN (outputs: known once both exist). */
+function principalsByShare(
+    resources: readonly PolicyResource[],
+): Map<string, Array<{ principal: string; urn: string }>> {
+    const byShare = new Map<string, Array<{ principal: string; urn: string }>>();
+    for (const resource of resources) {
+        const association = resource.asType(aws.ram.PrincipalAssociation);
+        if (association) {
+            const list = byShare.get(association.resourceShareArn) ?? [];
+            list.push({ principal: association.principal, urn: resource.urn });
+            byShare.set(association.resourceShareArn, list);
+        }
+    }
+    return byShare;
+}
+
+export const ramShareOnePrincipal: StackValidationPolicy = {
+    name: "ram-share-one-principal",
+    description: "Each RAM share names one principal, so each consumer's access is revoked on its own.",
+    validateStack: (args, reportViolation) => {
+        const byShare = principalsByShare(args.resources);
+        for (const resource of args.resources) {
+            const share = resource.asType(aws.ram.ResourceShare);
+            const principals = share ? (byShare.get(share.arn) ?? []).map((p) => p.principal) : [];
+            if (principals.length > 1) {
+                reportViolation(
+                    `The share names ${principals.join(", ")}; declare one aws.ram.ResourceShare per consumer, each with one aws.ram.PrincipalAssociation.`,
+                    resource.urn,
+                );
+            }
+        }
+    },
+};
+
+export const ramShareExternalOnlyOutsideOrganization: StackValidationPolicy = {
+    name: "ram-share-external-only-outside-organization",
+    description:
+        "A RAM share allows external principals only when its consumer is outside the organization (externalShareAccounts).",
+    configSchema: packConfigSchema,
+    validateStack: (args, reportViolation) => {
+        const shares = args.resources.filter(
+            (r) => r.asType(aws.ram.ResourceShare)?.allowExternalPrincipals === true,
+        );
+        if (shares.length === 0) {
+            return;
+        }
+        const external = packConfig(args).externalShareAccounts;
+        const byShare = principalsByShare(args.resources);
+        for (const resource of shares) {
+            const inside = (byShare.get(resource.asType(aws.ram.ResourceShare)!.arn) ?? [])
+                .map((p) => p.principal)
+                .filter((p) => !external.includes(p));
+            if (inside.length > 0) {
+                reportViolation(
+                    `The share allows external principals but names ${inside.join(", ")}, which is not configured as outside the organization; set allowExternalPrincipals: false, or mark the consumer outsideOrganization: true (policy config externalShareAccounts).`,
+                    resource.urn,
+                );
+            }
+        }
+    },
+};
+
+/** A permission that is TCP on exactly MySQL's port and names no address range (only security groups). */
+const isMysqlBetweenGroups = (p: Permission) =>
+    ["tcp", "6"].includes((p.protocol ?? "").toLowerCase()) &&
+    p.fromPort === MYSQL_PORT &&
+    p.toPort === MYSQL_PORT &&
+    p.cidrs.length + p.ipv6Cidrs.length + p.prefixLists.length === 0;
+
+function describePermission(p: Permission): string {
+    const protocol = (p.protocol ?? "").toLowerCase();
+    const ports =
+        protocol === "-1" || protocol === "all"
+            ? "all traffic"
+            : `${protocol} ${p.fromPort === p.toPort ? p.fromPort : `${p.fromPort}-${p.toPort}`}`;
+    const peers = [...p.cidrs, ...p.ipv6Cidrs, ...p.prefixLists];
+    return peers.length > 0 ? `${ports} with ${peers.join(", ")}` : ports;
+}
+
+export const privatelinkSecurityGroups: StackValidationPolicy = {
+    name: "privatelink-security-groups",
+    description: `Resource gateways and resource endpoints have their own security groups, passing only TCP ${MYSQL_PORT} between security groups.`,
+    validateStack: (args, reportViolation) => {
+        // The security groups to check, each with what it guards.
+        const guarded = new Map<string, string>();
+        for (const resource of args.resources) {
+            const gateway = resource.asType(aws.vpclattice.ResourceGateway);
+            const endpoint = resource.asType(aws.ec2.VpcEndpoint);
+            const owner = gateway
+                ? { what: "resource gateway", groups: gateway.securityGroupIds }
+                : endpoint?.vpcEndpointType === "Resource"
+                  ? { what: "resource endpoint", groups: endpoint.securityGroupIds }
+                  : undefined;
+            if (!owner) {
+                continue;
+            }
+            if ((owner.groups ?? []).length === 0) {
+                reportViolation(
+                    `The ${owner.what} names no security group, so it gets the VPC's default group; give it its own security group.`,
+                    resource.urn,
+                );
+            }
+            for (const id of owner.groups ?? []) {
+                guarded.set(id, owner.what);
+            }
+        }
+        if (guarded.size === 0) {
+            return;
+        }
+        const check = (groupId: string, direction: Direction, permissions: Permission[], urn: string) => {
+            const what = guarded.get(groupId);
+            for (const p of what === undefined ? [] : permissions.filter((p) => !isMysqlBetweenGroups(p))) {
+                const open = [...p.cidrs, ...p.ipv6Cidrs].filter(isOpenCidr);
+                const fix = `allow only TCP ${MYSQL_PORT} ${direction === "ingress" ? "from" : "to"} a security group (the function's, or the database's)`;
+                reportViolation(
+                    open.length > 0
+                        ? `The ${what}'s security group allows ${direction} with ${open.join(", ")}, i.e. the internet; ${fix}.`
+                        : `The ${what}'s security group allows ${direction} ${describePermission(p)}; ${fix}.`,
+                    urn,
+                );
+            }
+        };
+        for (const r of args.resources) {
+            const group = r.asType(aws.ec2.SecurityGroup);
+            if (group) {
+                check(group.id, "ingress", inlinePermissions(group, "ingress"), r.urn);
+                check(group.id, "egress", inlinePermissions(group, "egress"), r.urn);
+            }
+            const ingress = r.asType(aws.vpc.SecurityGroupIngressRule);
+            if (ingress) {
+                check(ingress.securityGroupId, "ingress", [vpcRulePermission(ingress)], r.urn);
+            }
+            const egress = r.asType(aws.vpc.SecurityGroupEgressRule);
+            if (egress) {
+                check(egress.securityGroupId, "egress", [vpcRulePermission(egress)], r.urn);
+            }
+            const rule = r.asType(aws.ec2.SecurityGroupRule);
+            if (rule) {
+                for (const direction of ["ingress", "egress"] as const) {
+                    check(
+                        rule.securityGroupId,
+                        direction,
+                        securityGroupRulePermissions(rule, direction),
+                        r.urn,
+                    );
+                }
+            }
+        }
+    },
+};
+
+export const privatelinkPolicies = [
+    privatelinkNoTransitiveSharing,
+    privatelinkArnConfiguration,
+    privatelinkEndpointPrivateDns,
+    privatelinkSecurityGroups,
+    ramSharePrincipalAllowed,
+    ramShareOnePrincipal,
+    ramShareExternalOnlyOutsideOrganization,
+];
