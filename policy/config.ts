@@ -1,13 +1,10 @@
 // The pack's config: which CIDRs are peers and which accounts a RAM share may name. Derived from the
 // project's stack files, so `--policy-pack policy` works without a policy config file; a policy config
 // (per policy, as the Pulumi CLI passes it) overrides each key.
-import * as fs from "fs";
 import * as path from "path";
-import { parse } from "yaml";
 import type { PolicyConfigSchema, ResourceValidationArgs } from "@pulumi/policy";
-import { parseCidr } from "../infra/lib/cidr";
-import { PROJECT } from "../infra/lib/constants";
-import { isAccountId } from "../infra/lib/validate";
+import { checkStackConfig, type StackConfig } from "../infra/config";
+import { readStackFile, stackFilesIn } from "../infra/lib/stackFiles";
 
 export interface PackConfig {
     /** IPv4 CIDRs of peered VPCs: the only 3306 sources and peering-route destinations. */
@@ -54,26 +51,26 @@ export function packConfig(args: Pick<ResourceValidationArgs, "getConfig">): Pac
 }
 
 /**
- * The pack config of a project from its stacks' `config:` maps (as written in `Pulumi.<stack>.yaml`).
- * Only database stacks speak for the network: their VPC and each consumer they list with
- * `network: peering` (the default) are peers; a `network: privatelink` consumer is reached through a
- * resource endpoint, so its CIDR is no peer, and its account is the one its RAM share may name.
+ * The pack config of a project from its stacks' validated config. Only database stacks speak for the
+ * network: their VPC and each consumer they list with `network: peering` are peers; a `privatelink`
+ * consumer is reached through a resource endpoint, so its CIDR is no peer, and its account is the one its
+ * RAM share may name. Retiring consumers still count: their paths stay until their stacks are destroyed.
  */
-export function packConfigFromStackConfigs(configs: ReadonlyArray<Record<string, unknown>>): PackConfig {
+export function packConfigFromStacks(configs: readonly StackConfig[]): PackConfig {
     const peers = new Set<string>();
     const principals = new Set<string>();
     const external = new Set<string>();
-    for (const config of configs.filter((c) => c[`${PROJECT}:stackRole`] === "database")) {
-        addCidr(peers, config[`${PROJECT}:vpcCidr`]);
-        const consumers = config[`${PROJECT}:consumers`];
-        for (const consumer of (Array.isArray(consumers) ? consumers : []) as Array<
-            Record<string, unknown>
-        >) {
-            if ((consumer.network ?? "peering") === "peering") {
-                addCidr(peers, consumer.vpcCidr);
-            } else if (consumer.network === "privatelink" && isAccountId(consumer.accountId)) {
+    for (const config of configs) {
+        if (config.stackRole !== "database") {
+            continue;
+        }
+        peers.add(config.vpcCidr);
+        for (const consumer of config.consumers) {
+            if (consumer.network === "peering") {
+                peers.add(consumer.vpcCidr);
+            } else {
                 principals.add(consumer.accountId);
-                if (consumer.outsideOrganization === true) {
+                if (consumer.outsideOrganization) {
                     external.add(consumer.accountId);
                 }
             }
@@ -87,34 +84,22 @@ export function packConfigFromStackConfigs(configs: ReadonlyArray<Record<string,
     };
 }
 
-function addCidr(cidrs: Set<string>, value: unknown): void {
-    if (typeof value === "string" && parseCidr(value)) {
-        cidrs.add(value);
-    }
-}
-
 const cache = new Map<string, PackConfig>();
 
-/** The pack config of the stack files in `projectDir` (the repository root by default); read once. */
+/**
+ * The pack config of the stack files in `projectDir` (the repository root by default), read once, as the
+ * CLI reads them. A file the CLI or the program would refuse is left out: no stack deploys from it.
+ */
 export function defaultPackConfig(projectDir: string = path.resolve(__dirname, "..")): PackConfig {
     let config = cache.get(projectDir);
     if (!config) {
-        config = packConfigFromStackConfigs(readStackConfigs(projectDir));
+        const stacks = stackFilesIn(projectDir).flatMap((file) => {
+            const read = readStackFile(file);
+            const checked = read.ok ? checkStackConfig(read.stackFile.values) : undefined;
+            return checked?.ok ? [checked.config] : [];
+        });
+        config = packConfigFromStacks(stacks);
         cache.set(projectDir, config);
     }
     return config;
-}
-
-/** The `config:` maps of `Pulumi.<stack>.yaml` in `projectDir`, in file-name order. */
-function readStackConfigs(projectDir: string): Array<Record<string, unknown>> {
-    return fs
-        .readdirSync(projectDir)
-        .filter((file) => /^Pulumi\.[^.]+\.ya?ml$/.test(file))
-        .sort()
-        .map((file) => {
-            const doc = parse(fs.readFileSync(path.join(projectDir, file), "utf8")) as {
-                config?: Record<string, unknown>;
-            } | null;
-            return doc?.config ?? {};
-        });
 }

@@ -15,10 +15,10 @@ import type {
     StackValidationPolicy,
 } from "@pulumi/policy";
 import { PROJECT } from "../infra/lib/constants";
-import { defaultPackConfig, packConfigFromStackConfigs, type PackConfig } from "./config";
+import { defaultPackConfig, packConfigFromStacks, type PackConfig } from "./config";
 import { PACK_ENFORCEMENT_LEVEL, packArgs } from "./pack";
 
-export { defaultPackConfig, packConfigFromStackConfigs, type PackConfig };
+export { defaultPackConfig, packConfigFromStacks, type PackConfig };
 
 // The SDK's own proxy (not part of its typed API): reading a value unknown at preview throws.
 // eslint-disable-next-line @typescript-eslint/no-require-imports

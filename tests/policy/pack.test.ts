@@ -2,7 +2,9 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import type { PolicyPackArgs } from "@pulumi/policy";
-import { defaultPackConfig, packConfig, packConfigFromStackConfigs } from "../../policy/config";
+import { checkStackConfig, type StackConfig } from "../../infra/config";
+import { readStackFile } from "../../infra/lib/stackFiles";
+import { defaultPackConfig, packConfig, packConfigFromStacks } from "../../policy/config";
 import { iamPolicies } from "../../policy/iam";
 import { lambdaPolicies } from "../../policy/lambda";
 import { networkPolicies } from "../../policy/network";
@@ -80,17 +82,37 @@ describe("policy pack: the registered pack", () => {
 });
 
 describe("policy pack: config from the stack files", () => {
-    const db = (consumers: unknown[], vpcCidr = "10.10.0.0/16") => ({
-        "cross-account-rds:stackRole": "database",
-        "cross-account-rds:vpcCidr": vpcCidr,
-        "cross-account-rds:consumers": consumers,
-    });
+    const shipped = readStackFile(path.join(root, "Pulumi.dev.yaml"));
+    const deployer = (account: string) => [`arn:aws:iam::${account}:role/pulumi-deployer`];
+
+    /** The shipped database stack with other consumers, validated as the program validates it. */
+    function database(consumers: object[]): StackConfig {
+        assert.ok(shipped.ok);
+        const checked = checkStackConfig({
+            ...shipped.stackFile.values,
+            "cross-account-rds:consumers": JSON.stringify(consumers),
+        });
+        assert.ok(checked.ok, JSON.stringify(checked));
+        return checked.config;
+    }
 
     it("takes the database VPC and its peering consumers as peers, privatelink consumers as share principals", () => {
-        const config = packConfigFromStackConfigs([
-            db([
-                { name: "a", accountId: "222222225884", vpcCidr: "10.20.0.0/16" },
-                { name: "b", accountId: "555555550001", network: "peering", vpcCidr: "10.30.0.0/16" },
+        const config = packConfigFromStacks([
+            database([
+                {
+                    name: "a",
+                    accountId: "222222225884",
+                    vpcCidr: "10.20.0.0/16",
+                    deployerPrincipalArns: deployer("222222225884"),
+                },
+                {
+                    name: "b",
+                    accountId: "555555550001",
+                    network: "peering",
+                    vpcCidr: "10.30.0.0/16",
+                    deployerPrincipalArns: deployer("555555550001"),
+                    retiring: true,
+                },
                 { name: "c", accountId: "333333336021", network: "privatelink", vpcCidr: "10.40.0.0/16" },
                 {
                     name: "d",
@@ -100,8 +122,6 @@ describe("policy pack: config from the stack files", () => {
                     outsideOrganization: true,
                 },
             ]),
-            // A consumer stack speaks for nothing: its database stack lists it.
-            { "cross-account-rds:stackRole": "consumer", "cross-account-rds:vpcCidr": "10.50.0.0/16" },
         ]);
         assert.deepStrictEqual(config, {
             allowedPeerCidrs: ["10.10.0.0/16", "10.20.0.0/16", "10.30.0.0/16"],
@@ -110,11 +130,12 @@ describe("policy pack: config from the stack files", () => {
         });
     });
 
-    it("ignores values that are no CIDR or account id", () => {
-        const config = packConfigFromStackConfigs([
-            db([{ vpcCidr: "10.20.0.1/16" }, { network: "privatelink", accountId: "12" }], "not-a-cidr"),
-        ]);
-        assert.deepStrictEqual(config, {
+    it("lets only database stacks speak: a consumer stack's config adds nothing", () => {
+        const consumer = readStackFile(path.join(root, "Pulumi.engineering.yaml"));
+        assert.ok(consumer.ok);
+        const checked = checkStackConfig(consumer.stackFile.values);
+        assert.ok(checked.ok && checked.config.stackRole === "consumer");
+        assert.deepStrictEqual(packConfigFromStacks([checked.config]), {
             allowedPeerCidrs: [],
             allowedSharePrincipals: [],
             externalShareAccounts: [],
