@@ -2,18 +2,27 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
+import { parseDeployArgs } from "../ops/deploy/args";
 
-const dir = path.resolve(__dirname, "../.github/workflows");
+const root = path.resolve(__dirname, "..");
+const dir = path.join(root, ".github/workflows");
 
 interface Step {
+    id?: string;
     name?: string;
+    if?: string;
     uses?: string;
     run?: string;
+    env?: Record<string, string>;
     with?: Record<string, unknown>;
 }
 interface Job {
+    if?: string;
+    environment?: string | { name: string };
     permissions?: Record<string, string> | string;
     needs?: string | string[];
+    strategy?: { matrix?: Record<string, unknown> };
+    env?: Record<string, string>;
     steps: Step[];
 }
 interface Workflow {
@@ -28,27 +37,32 @@ function load(file: string): { text: string; workflow: Workflow } {
     return { text, workflow: parse(text) as Workflow };
 }
 
-/** The steps of every job, in order, each as a short label: `npm ci`, `pulumi preview dev`, `aws creds <role var>`. */
-function labels(workflow: Workflow): string[] {
-    return Object.values(workflow.jobs).flatMap((job) =>
-        job.steps.map((step) => {
-            const action = step.uses?.replace(/@.*$/, "");
-            if (action === "pulumi/actions") {
-                return `pulumi ${String(step.with?.command)} ${String(step.with?.["stack-name"])}`;
-            }
-            if (action === "aws-actions/configure-aws-credentials") {
-                return `aws creds ${String(step.with?.["role-to-assume"])}`;
-            }
-            return action ?? step.run ?? "?";
-        }),
-    );
+const action = (step: Step) => step.uses?.replace(/@.*$/, "");
+
+/** Each step of a job as a short label: `npm ci`, `pulumi preview <stack>`, `aws creds <role>`. */
+function labels(job: Job): string[] {
+    return job.steps.map((step) => {
+        if (action(step) === "pulumi/actions") {
+            return `pulumi ${String(step.with?.command)} ${String(step.with?.["stack-name"])}`;
+        }
+        if (action(step) === "aws-actions/configure-aws-credentials") {
+            return `aws creds ${String(step.with?.["role-to-assume"])}`;
+        }
+        return action(step) ?? step.run?.split("\n")[0] ?? "?";
+    });
 }
+
+const steps = (workflow: Workflow) => Object.values(workflow.jobs).flatMap((j) => j.steps);
+const environmentOf = (job: Job) =>
+    typeof job.environment === "object" ? job.environment.name : job.environment;
 
 const DB = "${{ env.DATABASE_STACK }}";
 const CONSUMER = "${{ env.CONSUMER_STACK }}";
-const DB_ROLE = "${{ vars.DATABASE_DEPLOY_ROLE_ARN }}";
-const CONSUMER_ROLE = "${{ vars.CONSUMER_DEPLOY_ROLE_ARN }}";
-const PINNED = /^[\w.-]+\/[\w.-]+(\/[\w./-]+)?@([0-9a-f]{40}|v\d+\.\d+\.\d+)$/;
+const DB_PREVIEW_ROLE = "${{ vars.DATABASE_PREVIEW_ROLE_ARN }}";
+const CONSUMER_PREVIEW_ROLE = "${{ vars.CONSUMER_PREVIEW_ROLE_ARN }}";
+const DB_DEPLOY_ROLE = "${{ vars.DATABASE_DEPLOY_ROLE_ARN }}";
+const CONSUMER_DEPLOY_ROLE = "${{ vars.CONSUMER_DEPLOY_ROLE_ARN }}";
+const READY = 'npx ts-node ops/deploy.ts ready --stack "$CONSUMER_STACK" --github-output';
 const ALLOWED_PERMISSIONS: Record<string, string> = {
     contents: "read",
     "id-token": "write",
@@ -66,47 +80,123 @@ describe("GitHub workflows", () => {
         }
     });
 
-    it("on pull requests: npm ci, npm test, npm start, then preview database and consumer with the policy pack", () => {
+    it("on pull requests: npm ci, npm test and the offline plan on Node.js 22 and 24", () => {
         const { workflow } = load("pull-request.yml");
         assert.ok("pull_request" in workflow.on);
-        assert.deepStrictEqual(labels(workflow), [
+        const test = workflow.jobs.test;
+        assert.deepStrictEqual(test.strategy?.matrix, { node: ["22", "24"] });
+        assert.deepStrictEqual(labels(test), [
             "actions/checkout",
             "actions/setup-node",
             "npm ci",
             "sudo apt-get update && sudo apt-get install -y --no-install-recommends mariadb-server openssl",
             "npm test",
             "npm start",
+        ]);
+        const setup = test.steps.find((s) => action(s) === "actions/setup-node");
+        assert.strictEqual(setup?.with?.["node-version"], "${{ matrix.node }}");
+    });
+
+    it("previews with read-only preview roles: database, then the consumer only once the database is deployed", () => {
+        const { workflow } = load("pull-request.yml");
+        const preview = workflow.jobs.preview;
+        assert.strictEqual(preview.needs, "test");
+        assert.deepStrictEqual(labels(preview), [
             "actions/checkout",
             "actions/setup-node",
-            "npm ci",
-            `aws creds ${DB_ROLE}`,
+            "npm ci --ignore-scripts",
+            `aws creds ${DB_PREVIEW_ROLE}`,
             `pulumi preview ${DB}`,
-            `aws creds ${CONSUMER_ROLE}`,
+            `aws creds ${CONSUMER_PREVIEW_ROLE}`,
+            READY,
             `pulumi preview ${CONSUMER}`,
+            'body="**Preview of the consumer stack \\`$CONSUMER_STACK\\` skipped**: it reads the outputs of the database stack, which is not deployed yet ($REASON). Once merged, the deploy workflow deploys the database stack first; consumer previews run from then on."',
         ]);
-        assert.deepStrictEqual(workflow.jobs.preview.needs, "test");
-        const previews = workflow.jobs.preview.steps.filter((s) => s.uses?.startsWith("pulumi/actions@"));
-        for (const step of previews) {
-            assert.strictEqual(step.with?.policyPacks, "policy");
-            assert.strictEqual(step.with?.["comment-on-pr"], true);
+        const ready = preview.steps.find((s) => s.run === READY);
+        assert.strictEqual(ready?.id, "database");
+        const consumerPreview = preview.steps.find((s) => s.with?.["stack-name"] === CONSUMER);
+        assert.strictEqual(consumerPreview?.if, "steps.database.outputs.ready == 'true'");
+        const skip = preview.steps[preview.steps.length - 1];
+        assert.strictEqual(skip.if, "steps.database.outputs.ready != 'true'");
+        assert.strictEqual(skip.env?.REASON, "${{ steps.database.outputs.reason }}");
+        assert.match(
+            skip.run ?? "",
+            /gh pr comment "\$PR_NUMBER" --repo "\$GITHUB_REPOSITORY" --body "\$body"/,
+        );
+        assert.match(skip.run ?? "", /skipped/);
+    });
+
+    it("checks readiness with a command the deploy script accepts", () => {
+        const argv = READY.replace(/^npx ts-node ops\/deploy\.ts /, "").replace(
+            /"\$CONSUMER_STACK"/,
+            "engineering",
+        );
+        assert.deepStrictEqual(parseDeployArgs(argv.split(" ")), {
+            help: false,
+            mode: "ready",
+            stacks: ["engineering"],
+            profiles: new Map(),
+            githubOutput: true,
+        });
+    });
+
+    it("never gives pull-request code a deploy role or the deploy token, and skips forks", () => {
+        const { text, workflow } = load("pull-request.yml");
+        assert.doesNotMatch(text, /DEPLOY_ROLE_ARN/);
+        assert.doesNotMatch(text, /secrets\.PULUMI_ACCESS_TOKEN\b/);
+        assert.strictEqual(
+            workflow.jobs.preview.env?.PULUMI_ACCESS_TOKEN,
+            "${{ secrets.PULUMI_PREVIEW_ACCESS_TOKEN }}",
+        );
+        assert.strictEqual(
+            workflow.jobs.preview.if,
+            "github.event.pull_request.head.repo.full_name == github.repository",
+        );
+        for (const [name, job] of Object.entries(workflow.jobs)) {
+            assert.strictEqual(job.environment, undefined, `${name} runs outside the deploy environment`);
         }
     });
 
-    it("on main: pulumi up database, then consumer, then the smoke test", () => {
-        const { workflow } = load("deploy.yml");
+    it("on main: in the protected environment, pulumi up database, then consumer, then the smoke test", () => {
+        const { text, workflow } = load("deploy.yml");
         assert.deepStrictEqual(workflow.on, { push: { branches: ["main"] } });
-        assert.deepStrictEqual(labels(workflow), [
+        const deploy = workflow.jobs.deploy;
+        assert.strictEqual(environmentOf(deploy), "production");
+        assert.deepStrictEqual(labels(deploy), [
             "actions/checkout",
             "actions/setup-node",
-            "npm ci",
-            `aws creds ${DB_ROLE}`,
+            "npm ci --ignore-scripts",
+            `aws creds ${DB_DEPLOY_ROLE}`,
             `pulumi up ${DB}`,
-            `aws creds ${CONSUMER_ROLE}`,
+            `aws creds ${CONSUMER_DEPLOY_ROLE}`,
             `pulumi up ${CONSUMER}`,
             'npm run smoke -- --stack "$CONSUMER_STACK"',
         ]);
-        for (const step of workflow.jobs.deploy.steps.filter((s) => s.uses?.startsWith("pulumi/actions@"))) {
-            assert.strictEqual(step.with?.policyPacks, "policy");
+        assert.strictEqual(deploy.env?.PULUMI_ACCESS_TOKEN, "${{ secrets.PULUMI_ACCESS_TOKEN }}");
+        assert.doesNotMatch(text, /PREVIEW_ROLE_ARN/);
+    });
+
+    it("run the policy pack on every Pulumi preview and update", () => {
+        for (const file of files) {
+            const pulumiSteps = steps(load(file).workflow).filter((s) => action(s) === "pulumi/actions");
+            assert.ok(pulumiSteps.length >= 2, file);
+            for (const step of pulumiSteps) {
+                assert.strictEqual(step.with?.policyPacks, "policy", `${file}: ${step.name}`);
+            }
+        }
+    });
+
+    it("use Node.js from .nvmrc (22) outside the test matrix", () => {
+        assert.strictEqual(fs.readFileSync(path.join(root, ".nvmrc"), "utf8").trim(), "22");
+        for (const file of files) {
+            for (const [name, job] of Object.entries(load(file).workflow.jobs)) {
+                if (job.strategy?.matrix !== undefined) {
+                    continue;
+                }
+                const setup = job.steps.find((s) => action(s) === "actions/setup-node");
+                assert.strictEqual(setup?.with?.["node-version-file"], ".nvmrc", `${file} ${name}`);
+                assert.strictEqual(setup?.with?.["node-version"], undefined, `${file} ${name}`);
+            }
         }
     });
 
@@ -122,41 +212,63 @@ describe("GitHub workflows", () => {
         }
     });
 
-    it("pass the Pulumi token from secrets to the jobs that run Pulumi", () => {
-        for (const [file, job] of [
-            ["pull-request.yml", "preview"],
-            ["deploy.yml", "deploy"],
-        ]) {
-            const { text } = load(file);
-            assert.match(
-                text,
-                /PULUMI_ACCESS_TOKEN: \$\{\{ secrets\.PULUMI_ACCESS_TOKEN \}\}/,
-                `${file} ${job}`,
-            );
+    it("get AWS credentials only through OIDC", () => {
+        for (const file of files) {
             assert.doesNotMatch(
-                text,
-                /aws-access-key-id|aws-secret-access-key/,
-                "AWS credentials come only through OIDC",
+                load(file).text,
+                /aws-access-key-id|aws-secret-access-key|AWS_SECRET_ACCESS_KEY/,
+                file,
             );
         }
     });
 
-    it("pin every action to a full commit SHA (with its version as a comment) or an exact version", () => {
+    it("pin every action to a full commit SHA with its version as a comment, one SHA per action", () => {
+        const shaOf = new Map<string, string>();
         for (const file of files) {
             const { text, workflow } = load(file);
-            for (const step of Object.values(workflow.jobs).flatMap((j) => j.steps)) {
-                if (step.uses === undefined) {
+            for (const step of steps(workflow).filter((s) => s.uses !== undefined)) {
+                assert.match(
+                    step.uses!,
+                    /^[\w.-]+\/[\w.-]+(\/[\w./-]+)?@[0-9a-f]{40}$/,
+                    `${file}: ${step.uses}`,
+                );
+                const line = text.split("\n").find((l) => l.includes(step.uses!));
+                assert.match(line ?? "", / # v\d+\.\d+\.\d+$/, `${file}: ${step.uses} carries its version`);
+                const [name, sha] = step.uses!.split("@");
+                assert.strictEqual(shaOf.get(name) ?? sha, sha, `${name} is pinned to one commit everywhere`);
+                shaOf.set(name, sha);
+            }
+        }
+        assert.deepStrictEqual([...shaOf.keys()].sort(), [
+            "actions/checkout",
+            "actions/setup-node",
+            "aws-actions/configure-aws-credentials",
+            "pulumi/actions",
+        ]);
+    });
+
+    it("keep tokens out of reach: no persisted git credentials, no cache or install scripts next to OIDC", () => {
+        for (const file of files) {
+            for (const [name, job] of Object.entries(load(file).workflow.jobs)) {
+                const checkout = job.steps.find((s) => action(s) === "actions/checkout");
+                assert.strictEqual(checkout?.with?.["persist-credentials"], false, `${file} ${name}`);
+                if ((job.permissions as Record<string, string>)["id-token"] !== "write") {
                     continue;
                 }
-                assert.match(step.uses, PINNED, `${file}: ${step.uses}`);
-                if (/@[0-9a-f]{40}$/.test(step.uses)) {
-                    const line = text.split("\n").find((l) => l.includes(step.uses!));
-                    assert.match(
-                        line ?? "",
-                        /# v\d+\.\d+\.\d+$/,
-                        `${file}: ${step.uses} carries its version as a comment`,
-                    );
+                const setup = job.steps.find((s) => action(s) === "actions/setup-node");
+                assert.strictEqual(setup?.with?.cache, undefined, `${file} ${name}: no dependency cache`);
+                assert.strictEqual(setup?.with?.["package-manager-cache"], false, `${file} ${name}`);
+                for (const step of job.steps.filter((s) => /\bnpm ci\b/.test(s.run ?? ""))) {
+                    assert.strictEqual(step.run, "npm ci --ignore-scripts", `${file} ${name}`);
                 }
+            }
+        }
+    });
+
+    it("pass expressions to scripts through env, never into the script text", () => {
+        for (const file of files) {
+            for (const step of steps(load(file).workflow).filter((s) => s.run !== undefined)) {
+                assert.doesNotMatch(step.run!, /\$\{\{/, `${file}: ${step.name}`);
             }
         }
     });
@@ -175,15 +287,15 @@ describe("GitHub workflows", () => {
                         `${file} ${name}: ${scope}: ${level}`,
                     );
                 }
-                const usesOidc = job.steps.some((s) =>
-                    s.uses?.startsWith("aws-actions/configure-aws-credentials@"),
-                );
+                const usesOidc = job.steps.some((s) => action(s) === "aws-actions/configure-aws-credentials");
                 assert.strictEqual(
                     permissions["id-token"] === "write",
                     usesOidc,
                     `${file} ${name}: id-token only with OIDC`,
                 );
-                const comments = job.steps.some((s) => s.with?.["comment-on-pr"] === true);
+                const comments = job.steps.some(
+                    (s) => s.with?.["comment-on-pr"] === true || /gh pr comment/.test(s.run ?? ""),
+                );
                 assert.strictEqual(
                     permissions["pull-requests"] === "write",
                     comments,
