@@ -178,7 +178,18 @@ const stackRoleSchema = z.enum(["database", "consumer"], {
 const consumerName = refined(text, (v) => (NAME.test(v) ? undefined : `"${v}" must match ${NAME.source}`));
 
 /** A JSON value that must be a string, with a hint when YAML made it a number or a boolean. */
+/** A required JSON field left out: reported as missing (see toProblems), whatever its type. */
+function missing(value: unknown, ctx: z.RefinementCtx): boolean {
+    if (value === undefined) {
+        ctx.addIssue({ code: "invalid_type", expected: "string", input: value });
+    }
+    return value === undefined;
+}
+
 const jsonText = z.unknown().transform((value, ctx) => {
+    if (missing(value, ctx)) {
+        return z.NEVER;
+    }
     if (typeof value !== "string") {
         ctx.addIssue({
             code: "custom",
@@ -193,6 +204,9 @@ const jsonText = z.unknown().transform((value, ctx) => {
 });
 
 const accountId = z.unknown().transform((value, ctx) => {
+    if (missing(value, ctx)) {
+        return z.NEVER;
+    }
     const problem = accountIdProblem(value);
     if (problem !== undefined) {
         ctx.addIssue({ code: "custom", message: problem });
