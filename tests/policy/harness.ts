@@ -42,23 +42,6 @@ export const T = {
     principalAssociation: "aws:ram/principalAssociation:PrincipalAssociation",
 } as const;
 
-const KEY_ARN = "arn:aws:kms:us-east-1:111111112974:key/1234abcd-12ab-34cd-56ef-1234567890ab";
-
-/** An RDS instance as the database stack declares it: compliant with every policy. */
-export const goodDb = {
-    engine: "mysql",
-    engineVersion: "8.4",
-    instanceClass: "db.t4g.micro",
-    allocatedStorage: 20,
-    publiclyAccessible: false,
-    storageEncrypted: true,
-    kmsKeyId: KEY_ARN,
-    deletionProtection: true,
-    backupRetentionPeriod: 7,
-    parameterGroupName: "cross-account-rds-mysql84",
-    manageMasterUserPassword: true,
-};
-
 export function resource(
     type: string,
     props: Record<string, unknown>,

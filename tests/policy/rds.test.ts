@@ -6,7 +6,8 @@ import {
     rdsNotPublic,
     rdsRequireSecureTransport,
 } from "../../policy/rds";
-import { assertOne, check, goodDb, resource, T, violations } from "./harness";
+import { goodDb } from "./fixtures";
+import { assertOne, check, resource, T, violations } from "./harness";
 
 const db = (changes: Record<string, unknown> = {}) =>
     resource(T.rdsInstance, { ...goodDb, ...changes }, { name: "db" });

@@ -3,7 +3,8 @@ import * as aws from "@pulumi/aws";
 import type { ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { rdsBackupRetention, rdsNotPublic } from "../../policy/rds";
 import { runPolicies, validateResources } from "../../policy/run";
-import { CONFIG, goodDb, resource, T } from "./harness";
+import { goodDb } from "./fixtures";
+import { CONFIG, resource, T } from "./harness";
 
 // The SDK's own sentinel for a string unknown at preview (what the engine sends for such a value).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
