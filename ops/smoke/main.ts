@@ -58,14 +58,15 @@ async function lambdaInvoke(target: SmokeTarget): Promise<InvokeOutcome> {
     };
 }
 
+/** The stack file's `aws:region` (read as the Pulumi CLI reads it), or undefined when it sets none. */
 function stackRegion(root: string, stack: string): string | undefined {
     try {
         const [file] = readStackFiles(root, [`Pulumi.${stack}.yaml`]);
         const region = file.config["aws:region"];
         return typeof region === "string" && region !== "" ? region : undefined;
     } catch (err) {
-        if (err instanceof PlanError || (err as NodeJS.ErrnoException).code === "ENOENT") {
-            return undefined;
+        if (err instanceof PlanError) {
+            throw new NotRun(`${err.message} (or pass --region)`);
         }
         throw err;
     }

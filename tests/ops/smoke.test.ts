@@ -200,6 +200,13 @@ describe("smoke test: runSmoke with fakes", () => {
         assert.match(run.out[1], /^smoke: OK in \d+ ms: 2 row\(s\) of vegetables/);
     });
 
+    it("exits 2 naming the stack file when it cannot give the region", async () => {
+        const run = await smoke(["--stack", "nosuch", "--function-name", "fetch"]);
+        assert.strictEqual(run.code, 2);
+        assert.deepStrictEqual(run.err, ["smoke: Pulumi.nosuch.yaml: no such file (or pass --region)"]);
+        assert.deepStrictEqual(run.targets, []);
+    });
+
     it("exits 2 when the stack has no functionName output or does not exist", async () => {
         const none = await smoke(["--stack", "engineering"]);
         assert.strictEqual(none.code, 2);
