@@ -19,8 +19,10 @@ export interface AssumeRoleCall {
 export interface AwsStandIns {
     /** Base URL, e.g. http://127.0.0.1:41234 (same for both services). */
     readonly url: string;
-    /** Calls per operation (successful or failed). */
+    /** Calls per operation answered so far (successful or failed). */
     readonly calls: Record<Operation, number>;
+    /** Requests per operation received so far, answered or still held. */
+    readonly received: Record<Operation, number>;
     /** Parameters of every AssumeRole call, oldest first. */
     readonly assumeRoleCalls: AssumeRoleCall[];
     /** Access key ids that signed each GetSecretValue call (proves it used the assumed role). */
@@ -33,6 +35,10 @@ export interface AwsStandIns {
     credentialLifetimeSeconds: number;
     /** The next `count` calls of `operation` fail. */
     failNext(operation: Operation, count: number, kind?: FailureKind): void;
+    /** Holds every response of `operation` (from now on) until `release(operation)`. */
+    hold(operation: Operation): void;
+    /** Answers the held requests of `operation` and stops holding it. */
+    release(operation: Operation): void;
     /** Sets (or rotates) the value of a secret. */
     setSecret(arn: string, value: string): void;
     resetCounters(): void;
@@ -74,10 +80,15 @@ export async function startAwsStandIns(options: { delayMs?: number } = {}): Prom
         GetSecretValue: { count: 0, kind: "access-denied" },
     };
     const sockets = new Set<import("node:net").Socket>();
+    const held: Record<Operation, Array<() => void> | undefined> = {
+        AssumeRole: undefined,
+        GetSecretValue: undefined,
+    };
 
     const state: AwsStandIns = {
         url: "",
         calls: { AssumeRole: 0, GetSecretValue: 0 },
+        received: { AssumeRole: 0, GetSecretValue: 0 },
         assumeRoleCalls: [],
         secretReaderKeys: [],
         issuedKeys: [],
@@ -86,12 +97,22 @@ export async function startAwsStandIns(options: { delayMs?: number } = {}): Prom
         failNext(operation, count, kind = "access-denied") {
             failures[operation] = { count, kind };
         },
+        hold(operation) {
+            held[operation] ??= [];
+        },
+        release(operation) {
+            const waiting = held[operation] ?? [];
+            held[operation] = undefined;
+            for (const answer of waiting) answer();
+        },
         setSecret(arn, value) {
             secrets.set(arn, { value, version: randomBytes(8).toString("hex") });
         },
         resetCounters() {
             state.calls.AssumeRole = 0;
             state.calls.GetSecretValue = 0;
+            state.received.AssumeRole = 0;
+            state.received.GetSecretValue = 0;
             state.assumeRoleCalls.length = 0;
             state.secretReaderKeys.length = 0;
             state.issuedKeys.length = 0;
@@ -235,7 +256,11 @@ export async function startAwsStandIns(options: { delayMs?: number } = {}): Prom
     const server: Server = createServer((req, res) => {
         readBody(req)
             .then(async (body) => {
+                const operation: Operation = req.headers["x-amz-target"] ? "GetSecretValue" : "AssumeRole";
+                state.received[operation] += 1;
                 if (state.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, state.delayMs));
+                const waiting = held[operation];
+                if (waiting !== undefined) await new Promise<void>((resolve) => waiting.push(resolve));
                 if (req.headers["x-amz-target"]) handleSecrets(req, res, body);
                 else handleSts(res, body);
             })
@@ -257,6 +282,8 @@ export async function startAwsStandIns(options: { delayMs?: number } = {}): Prom
     (state as { url: string }).url = `http://127.0.0.1:${port}`;
     state.close = () =>
         new Promise<void>((resolve) => {
+            state.release("AssumeRole");
+            state.release("GetSecretValue");
             for (const socket of sockets) socket.destroy();
             server.close(() => resolve());
         });

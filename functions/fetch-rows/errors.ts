@@ -110,3 +110,14 @@ export function logFailure(error: FetchRowsError, fields: Record<string, unknown
     if (error.errno !== undefined) line.errno = error.errno;
     console.error(JSON.stringify({ ...line, ...fields }));
 }
+
+/** Writes one JSON line for a background secret refresh that failed (the cached secret keeps serving). */
+export function logBackgroundFailure(error: FetchRowsError): void {
+    const line: Record<string, unknown> = {
+        level: "warn",
+        step: error.step,
+        message: `background secret refresh failed; serving the cached secret: ${error.message}`,
+    };
+    if (error.code !== undefined) line.code = error.code;
+    console.error(JSON.stringify(line));
+}

@@ -79,10 +79,16 @@ export function poolOptions(settings: Settings, secret: DbSecret): PoolOptions {
     };
 }
 
+/** Test seams; production passes none. */
+export interface HandlerSeams {
+    /** The clock the secret cache reads (default Date.now). */
+    now?: () => number;
+}
+
 /** The per-container factory: settings, credentials, secret cache and pool are built once. */
-export function createHandler(env: Env = process.env): Handler {
+export function createHandler(env: Env = process.env, seams: HandlerSeams = {}): Handler {
     const settings = readSettings(env);
-    const access: Access = createAccess(settings);
+    const access: Access = createAccess(settings, seams.now);
     let pool: Pool | undefined;
     let poolSecret: DbSecret | undefined;
 

@@ -182,12 +182,142 @@ describe("fetch-rows function against MariaDB @mariadb", function () {
         assert.equal((await handler({})).rowCount, SEED_ROWS.length);
     });
 
-    it("reads the secret again once SECRET_TTL_SECONDS has passed (0 = every call), without a new AssumeRole", async () => {
-        const [handler] = await freshHandler("rdrttl", { SECRET_TTL_SECONDS: "0" });
-        for (let i = 0; i < 3; i++) await handler({});
-        assert.equal(standIns.calls.GetSecretValue, 3);
+    /** A handler whose secret cache reads `clock.now`, which the test advances by hand. */
+    async function clockedHandler(
+        user: string,
+        ttlSeconds: number,
+    ): Promise<{ handler: Handler; reader: Reader; clock: { now: number } }> {
+        const reader = await createReader(server, standIns, user);
+        secretValues.push(reader.password, reader.secretString);
+        standIns.resetCounters();
+        const clock = { now: 1_000_000 };
+        const env = functionEnv(server, { SECRET_TTL_SECONDS: String(ttlSeconds) });
+        return { handler: createHandler(env, { now: () => clock.now }), reader, clock };
+    }
+
+    /** Waits, at most two seconds, until `condition` holds. */
+    async function until(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
+        for (let i = 0; i < 200; i++) {
+            if (await condition()) return;
+            await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        assert.fail(`timed out waiting until ${what}`);
+    }
+
+    /** Warning lines (failed background refreshes) written since `from`. */
+    function warnLines(from: number): Array<Record<string, unknown>> {
+        return errorLines(from).filter((line) => line.level === "warn");
+    }
+
+    it("refreshes the secret in the background once 80% of SECRET_TTL_SECONDS has passed, keeping the pool and the assumed role", async () => {
+        const { handler, clock } = await clockedHandler("rdrttl", 10);
+        await handler({});
+        clock.now += 7_999;
+        await handler({});
+        assert.equal(standIns.received.GetSecretValue, 1, "no refresh before 80% of the TTL");
+        clock.now += 1;
+        await handler({});
+        await until(() => standIns.calls.GetSecretValue === 2, "the background refresh was answered");
+        await handler({});
+        assert.equal(standIns.received.GetSecretValue, 2, "the refreshed secret is fresh again");
         assert.equal(standIns.calls.AssumeRole, 1);
         assert.equal(await connectionsOf(server, "rdrttl"), 1, "an unchanged secret keeps the pool");
+    });
+
+    it("once warm, never waits for Secrets Manager: 25 calls across 5 TTLs all return while the refresh is held", async () => {
+        const { handler, clock } = await clockedHandler("rdrswr", 10);
+        await handler({});
+        assert.equal(standIns.calls.GetSecretValue, 1, "the cold call waited for the first secret");
+        standIns.hold("GetSecretValue");
+        try {
+            for (let i = 0; i < 25; i++) {
+                clock.now += 2_000;
+                assert.equal((await handler({ limit: 1 })).rowCount, 1);
+            }
+            await until(() => standIns.received.GetSecretValue === 2, "the refresh reached Secrets Manager");
+            // Every call above returned while that refresh was unanswered, and no second one was started.
+            assert.equal(standIns.calls.GetSecretValue, 1);
+            assert.equal(standIns.received.GetSecretValue, 2);
+        } finally {
+            standIns.release("GetSecretValue");
+        }
+        await until(() => standIns.calls.GetSecretValue === 2, "the held refresh was answered");
+        assert.equal((await handler({})).rowCount, SEED_ROWS.length);
+        assert.equal(standIns.calls.AssumeRole, 1);
+    });
+
+    it("keeps serving the cached secret when a background refresh fails, logs it without the secret, and retries it after the retry delay", async () => {
+        // TTL 60 s: refresh after 48 s, retry delay min(5 s, TTL/10) = 5 s.
+        const { handler, clock } = await clockedHandler("rdrswrfail", 60);
+        await handler({});
+        standIns.failNext("GetSecretValue", 2, "server-error");
+        const from = captured.length;
+        clock.now += 50_000;
+        assert.equal((await handler({})).rowCount, SEED_ROWS.length);
+        await until(() => warnLines(from).length === 1, "the first refresh failed");
+        clock.now += 1_000;
+        assert.equal((await handler({})).rowCount, SEED_ROWS.length);
+        assert.equal(standIns.received.GetSecretValue, 2, "no retry within the retry delay");
+        clock.now += 5_000;
+        assert.equal((await handler({})).rowCount, SEED_ROWS.length);
+        await until(() => warnLines(from).length === 2, "the retry failed too");
+        clock.now += 5_000;
+        assert.equal((await handler({})).rowCount, SEED_ROWS.length);
+        await until(() => standIns.calls.GetSecretValue === 4, "the second retry was answered");
+        clock.now += 1_000;
+        await handler({});
+        assert.equal(standIns.received.GetSecretValue, 4, "fresh again after the successful retry");
+        const warnings = warnLines(from);
+        assert.equal(warnings.length, 2);
+        for (const line of warnings) {
+            assert.equal(line.step, "read-secret");
+            assert.match(String(line.message), /background secret refresh failed; serving the cached secret/);
+            assert.match(String(line.message), /InternalServiceError/);
+        }
+        assert.equal(errorLines(from).length, 2, "no call failed");
+    });
+
+    it("picks up a rotated secret in the background: the next call logs in with the new password, with no refused login", async () => {
+        const { handler, reader, clock } = await clockedHandler("rdrswrrot", 60);
+        await handler({});
+        const oldThreads = await threadsOf(server, "rdrswrrot");
+        const newPassword = reader.password + "-bg-rotated";
+        const newSecret = secretStringFor(reader.user, newPassword, server.port);
+        secretValues.push(newPassword, newSecret);
+        const admin = await server.connectAdmin();
+        await admin.query("ALTER USER 'rdrswrrot'@'127.0.0.1' IDENTIFIED BY ?", [newPassword]);
+        await admin.end();
+        standIns.setSecret(SECRET_ARN, newSecret);
+        clock.now += 50_000;
+        // Served on the open session with the cached secret; the refresh runs behind it.
+        assert.equal((await handler({})).rowCount, SEED_ROWS.length);
+        // Once the refresh has landed, a call opens a new pool with the new password.
+        await until(async () => {
+            assert.equal((await handler({})).rowCount, SEED_ROWS.length);
+            return (await threadsOf(server, "rdrswrrot")).some((id) => !oldThreads.includes(id));
+        }, "a new pool logged in with the new password");
+        assert.equal(standIns.received.GetSecretValue, 2, "no refused login, so no extra fetch");
+    });
+
+    it("assumes the role again before the credentials expire, inside the background refresh", async () => {
+        // 301 s credentials are due for refresh (SDK: less than 5 minutes left) about a second after issue.
+        standIns.credentialLifetimeSeconds = 301;
+        try {
+            const { handler, clock } = await clockedHandler("rdrcreds", 10);
+            await handler({});
+            assert.equal(standIns.calls.AssumeRole, 1);
+            for (let round = 2; round <= 3; round++) {
+                await new Promise((resolve) => setTimeout(resolve, 1_200));
+                clock.now += 9_000;
+                assert.equal((await handler({})).rowCount, SEED_ROWS.length);
+                await until(() => standIns.calls.GetSecretValue === round, `refresh ${round} was answered`);
+                assert.equal(standIns.calls.AssumeRole, round);
+            }
+            // Each refresh read the secret with the credentials just assumed.
+            assert.deepEqual(standIns.secretReaderKeys, standIns.issuedKeys);
+        } finally {
+            standIns.credentialLifetimeSeconds = 3600;
+        }
     });
 
     it("exports a default handler that builds itself from process.env on first use", async () => {
@@ -492,7 +622,18 @@ describe("fetch-rows settings", () => {
     }
 
     it("accepts exactly the database and table names infra/lib/mysql accepts", () => {
-        const names = ["fruits_veggies", "_x", "T1", "mysql", "Sys", "1abc", "a$b", "a-b", "x".repeat(64), "x".repeat(65)];
+        const names = [
+            "fruits_veggies",
+            "_x",
+            "T1",
+            "mysql",
+            "Sys",
+            "1abc",
+            "a$b",
+            "a-b",
+            "x".repeat(64),
+            "x".repeat(65),
+        ];
         for (const name of names) {
             const accepts = (env: Record<string, string>) => {
                 try {
@@ -502,7 +643,11 @@ describe("fetch-rows settings", () => {
                     return false;
                 }
             };
-            assert.equal(accepts({ DB_NAME: name }), schemaNameProblem(name) === undefined, `DB_NAME=${name}`);
+            assert.equal(
+                accepts({ DB_NAME: name }),
+                schemaNameProblem(name) === undefined,
+                `DB_NAME=${name}`,
+            );
             assert.equal(
                 accepts({ ALLOWED_TABLES: `vegetables,${name}` }),
                 identifierProblem(name) === undefined,
