@@ -220,7 +220,7 @@ describe("deploy script (runDeploy with a fake Automation API)", () => {
         assert.deepStrictEqual(run.fake.calls, []);
     });
 
-    it("exits 2 on an unknown --stack or a missing policy pack config file", async () => {
+    it("exits 2 on an unknown --stack, a missing policy pack config file or a directory without Pulumi.yaml", async () => {
         const unknown = await deploy(["up", "--stack", "prod"]);
         assert.strictEqual(unknown.code, 2);
         assert.match(
@@ -230,6 +230,12 @@ describe("deploy script (runDeploy with a fake Automation API)", () => {
         const config = await deploy(["up", "--stack", "dev", "--policy-pack-config", "/nonexistent.json"]);
         assert.strictEqual(config.code, 2);
         assert.match(config.err[0], /--policy-pack-config \/nonexistent\.json: no such file/);
+        const dir = await deploy(["up", "--stacks-dir", "/nonexistent"]);
+        assert.strictEqual(dir.code, 2);
+        assert.match(
+            dir.err[0],
+            /no Pulumi\.yaml in \/nonexistent: --stacks-dir must be the project directory/,
+        );
     });
 
     it("previews everything with a profile per stack: database first, consumers skipped until it is deployed", async () => {
