@@ -41,13 +41,10 @@ export const packConfigSchema: PolicyConfigSchema = {
 /** The config a policy runs with: each key from the policy config when given, else from the stack files. */
 export function packConfig(args: Pick<ResourceValidationArgs, "getConfig">): PackConfig {
     const given = args.getConfig<Partial<PackConfig>>();
-    if (KEYS.every((key) => Array.isArray(given[key]))) {
-        return given as PackConfig;
-    }
-    const defaults = defaultPackConfig();
-    return Object.fromEntries(
-        KEYS.map((key) => [key, Array.isArray(given[key]) ? given[key] : defaults[key]]),
-    ) as unknown as PackConfig;
+    // The CLI has checked the given keys against packConfigSchema.
+    return KEYS.every((key) => given[key] !== undefined)
+        ? (given as PackConfig)
+        : { ...defaultPackConfig(), ...given };
 }
 
 /**

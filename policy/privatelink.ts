@@ -92,33 +92,42 @@ export const ramSharePrincipalAllowed: ResourceValidationPolicy = {
     ),
 };
 
-/** Each share's principal associations, by the share's ARN (outputs: known once both exist). */
-function principalsByShare(
-    resources: readonly PolicyResource[],
-): Map<string, Array<{ principal: string; urn: string }>> {
-    const byShare = new Map<string, Array<{ principal: string; urn: string }>>();
+/** Each share's principals, by the share's ARN (an output: known once the share exists). */
+function principalsByShare(resources: readonly PolicyResource[]): Map<string, string[]> {
+    const byShare = new Map<string, string[]>();
     for (const resource of resources) {
         const association = resource.asType(aws.ram.PrincipalAssociation);
         if (association) {
-            const list = byShare.get(association.resourceShareArn) ?? [];
-            list.push({ principal: association.principal, urn: resource.urn });
-            byShare.set(association.resourceShareArn, list);
+            byShare.set(association.resourceShareArn, [
+                ...(byShare.get(association.resourceShareArn) ?? []),
+                association.principal,
+            ]);
         }
     }
     return byShare;
+}
+
+/** The stack's RAM shares, each with its principals (read only when asked: ARNs are unknown at preview). */
+function shares(resources: readonly PolicyResource[]) {
+    let byShare: Map<string, string[]> | undefined;
+    return resources.flatMap((resource) => {
+        const share = resource.asType(aws.ram.ResourceShare);
+        if (!share) {
+            return [];
+        }
+        const principals = () => (byShare ??= principalsByShare(resources)).get(share.arn) ?? [];
+        return [{ resource, share, principals }];
+    });
 }
 
 export const ramShareOnePrincipal: StackValidationPolicy = {
     name: "ram-share-one-principal",
     description: "Each RAM share names one principal, so each consumer's access is revoked on its own.",
     validateStack: (args, reportViolation) => {
-        const byShare = principalsByShare(args.resources);
-        for (const resource of args.resources) {
-            const share = resource.asType(aws.ram.ResourceShare);
-            const principals = share ? (byShare.get(share.arn) ?? []).map((p) => p.principal) : [];
-            if (principals.length > 1) {
+        for (const { resource, principals } of shares(args.resources)) {
+            if (principals().length > 1) {
                 reportViolation(
-                    `The share names ${principals.join(", ")}; declare one aws.ram.ResourceShare per consumer, each with one aws.ram.PrincipalAssociation.`,
+                    `The share names ${principals().join(", ")}; declare one aws.ram.ResourceShare per consumer, each with one aws.ram.PrincipalAssociation.`,
                     resource.urn,
                 );
             }
@@ -132,18 +141,12 @@ export const ramShareExternalOnlyOutsideOrganization: StackValidationPolicy = {
         "A RAM share allows external principals only when its consumer is outside the organization (externalShareAccounts).",
     configSchema: packConfigSchema,
     validateStack: (args, reportViolation) => {
-        const shares = args.resources.filter(
-            (r) => r.asType(aws.ram.ResourceShare)?.allowExternalPrincipals === true,
-        );
-        if (shares.length === 0) {
-            return;
-        }
-        const external = packConfig(args).externalShareAccounts;
-        const byShare = principalsByShare(args.resources);
-        for (const resource of shares) {
-            const inside = (byShare.get(resource.asType(aws.ram.ResourceShare)!.arn) ?? [])
-                .map((p) => p.principal)
-                .filter((p) => !external.includes(p));
+        for (const { resource, share, principals } of shares(args.resources)) {
+            if (share.allowExternalPrincipals !== true) {
+                continue;
+            }
+            const external = packConfig(args).externalShareAccounts;
+            const inside = principals().filter((p) => !external.includes(p));
             if (inside.length > 0) {
                 reportViolation(
                     `The share allows external principals but names ${inside.join(", ")}, which is not configured as outside the organization; set allowExternalPrincipals: false, or mark the consumer outsideOrganization: true (policy config externalShareAccounts).`,
