@@ -1,173 +1,139 @@
-// Runs a packaged Lambda function (e.g. the `__index.js` Pulumi's closure serializer produced) in a separate,
-// clean `node` process: its own temp directory as cwd, a node_modules holding only the given packages and their
-// dependencies (symlinked, resolved with --preserve-symlinks so nothing outside the temp dir is reachable
-// through module resolution), and only the given environment.
+// Runs a function archive the way Lambda does, as far as a laptop can: the zip unpacked into a fresh
+// directory under the OS temp dir (outside the repository, so no node_modules of the project is reachable
+// by module resolution), loaded by a clean `node` process with only the given environment (no NODE_PATH,
+// no NODE_OPTIONS), `require("./__index.js")` timed as the cold module init, then the handler called with
+// each event in turn.
 import { execFile } from "node:child_process";
-import {
-    existsSync,
-    mkdirSync,
-    mkdtempSync,
-    readdirSync,
-    readFileSync,
-    rmSync,
-    symlinkSync,
-    writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, resolve, sep } from "node:path";
+import { unzipSync } from "fflate";
 
-const PROJECT_MODULES = resolve(__dirname, "../node_modules");
-const RUN_TIMEOUT_MS = 30_000;
+const RUN_TIMEOUT_MS = 60_000;
+const RESULT_MARKER = "\n__PACKAGED_RESULT__";
 
-/** An error the packaged handler threw, with its `step` when it had one. */
-export class PackagedError extends Error {
-    readonly step?: string;
-    readonly errorName: string;
-
-    constructor(name: string, message: string, step?: string) {
-        super(message);
-        this.name = "PackagedError";
-        this.errorName = name;
-        if (step !== undefined) this.step = step;
-    }
-}
-
-function readJson(file: string): Record<string, unknown> {
-    return JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
-}
-
-/** Expands "@scope/*" into every package of that scope in the project's node_modules. */
-function expand(names: string[]): string[] {
-    const out: string[] = [];
-    for (const name of names) {
-        if (name.endsWith("/*")) {
-            const scope = name.slice(0, -2);
-            const dir = join(PROJECT_MODULES, scope);
-            if (existsSync(dir)) for (const entry of readdirSync(dir)) out.push(`${scope}/${entry}`);
-        } else {
-            out.push(name);
-        }
-    }
-    return out;
+/** An unpacked archive; `remove()` deletes it. */
+export interface UnpackedArchive {
+    readonly dir: string;
+    remove(): void;
 }
 
 /**
- * The top-level packages (names in the project's node_modules) needed by `names`: the packages
- * themselves and, recursively, every dependency that is not nested inside a package's own node_modules.
+ * Unpacks a zip into a new directory under the OS temp dir. Refuses when a node_modules directory above
+ * it would let the function load a package its archive lacks.
  */
-export function dependencyClosure(names: string[]): string[] {
-    const needed = new Set<string>();
-    const queue: Array<{ name: string; from: string }> = expand(names).map((name) => ({
-        name,
-        from: PROJECT_MODULES,
-    }));
-    for (let guard = 0; queue.length > 0 && guard < 100_000; guard++) {
-        const { name, from } = queue.shift() as { name: string; from: string };
-        // Resolve like Node: the nearest node_modules upwards from the requiring package.
-        let dir: string | undefined;
-        for (let base = from; base.startsWith(PROJECT_MODULES); base = dirname(base)) {
-            const candidate = base.endsWith("node_modules")
-                ? join(base, name)
-                : join(base, "node_modules", name);
-            if (existsSync(join(candidate, "package.json"))) {
-                dir = candidate;
-                break;
-            }
-            if (base === PROJECT_MODULES) break;
+export function unpackArchive(zip: Uint8Array): UnpackedArchive {
+    const dir = realpathSync(mkdtempSync(join(tmpdir(), "packaged-fn-")));
+    for (let parent = dirname(dir); ; parent = dirname(parent)) {
+        if (existsSync(join(parent, "node_modules"))) {
+            rmSync(dir, { recursive: true, force: true });
+            throw new Error(
+                `unpackArchive: ${join(parent, "node_modules")} exists; the run would not be isolated`,
+            );
         }
-        if (!dir) continue; // optional or peer dependency that is not installed
-        const nested = dir !== join(PROJECT_MODULES, name);
-        if (!nested) {
-            if (needed.has(name)) continue;
-            needed.add(name);
-        }
-        const pkg = readJson(join(dir, "package.json"));
-        const deps = {
-            ...(pkg.dependencies as Record<string, string> | undefined),
-            ...(pkg.optionalDependencies as Record<string, string> | undefined),
-        };
-        for (const dep of Object.keys(deps)) queue.push({ name: dep, from: dir });
+        if (dirname(parent) === parent) break;
     }
-    return [...needed].sort();
+    for (const [name, content] of Object.entries(unzipSync(zip))) {
+        const target = resolve(dir, name);
+        if (!target.startsWith(dir + sep))
+            throw new Error(`unpackArchive: entry escapes the directory: ${name}`);
+        if (name.endsWith("/")) {
+            mkdirSync(target, { recursive: true });
+            continue;
+        }
+        mkdirSync(dirname(target), { recursive: true });
+        writeFileSync(target, content);
+    }
+    return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** What one handler call gave: its result, or the error it threw. */
+export type CallOutcome =
+    | { readonly ok: true; readonly result: unknown; readonly ms: number }
+    | {
+          readonly ok: false;
+          readonly name: string;
+          readonly message: string;
+          readonly step?: string;
+          readonly code?: string;
+          readonly ms: number;
+      };
+
+export interface PackagedRun {
+    /** Set when `require("./__index.js")` itself threw (a missing module, a failing factory). */
+    readonly loadError?: { readonly name: string; readonly message: string; readonly code?: string };
+    /** Milliseconds `require("./__index.js")` took: module loading plus the factory. */
+    readonly initMs: number;
+    /** One outcome per event, in order (none when loading failed). */
+    readonly calls: CallOutcome[];
+    /** Everything the process wrote to stderr (the handler's log lines). */
+    readonly stderr: string;
+}
+
+// The child's script, passed with -e: nothing is written into the unpacked archive.
+const RUNNER = `"use strict";
+const [dir, eventsJson] = process.argv.slice(1);
+const out = (value) => process.stdout.write(${JSON.stringify(RESULT_MARKER)} + JSON.stringify(value) + "\\n");
+const describe = (e) => ({ name: String(e && e.name), message: String(e && e.message), step: e && e.step, code: e && e.code });
+const started = process.hrtime.bigint();
+let handler;
+try {
+    handler = require(dir + "/__index.js").handler;
+} catch (e) {
+    out({ loadError: describe(e), initMs: Number(process.hrtime.bigint() - started) / 1e6, calls: [] });
+    process.exit(0);
+}
+const initMs = Number(process.hrtime.bigint() - started) / 1e6;
+(async () => {
+    const calls = [];
+    for (const event of JSON.parse(eventsJson)) {
+        const t = process.hrtime.bigint();
+        try {
+            const result = await handler(event, { awsRequestId: "packaged-run" });
+            calls.push({ ok: true, result, ms: Number(process.hrtime.bigint() - t) / 1e6 });
+        } catch (e) {
+            calls.push({ ok: false, ...describe(e), ms: Number(process.hrtime.bigint() - t) / 1e6 });
+        }
+    }
+    out({ initMs, calls });
+    // The pool's keep-alive sockets would hold the process open: a Lambda container is frozen instead.
+    process.exit(0);
+})();
+`;
+
 /**
- * Writes `files` into a fresh temp dir, links `modulesFrom` (and their dependencies) into its node_modules
- * unless the files already provide them, runs `require("./__index.js").handler(event)` in a clean node process
- * with only `env` (plus PATH), and returns the handler's result; rejects with PackagedError when it throws.
+ * Loads `<dir>/__index.js` in a clean node process (cwd `dir`, environment exactly `env`) and calls its
+ * `handler` with each event. Rejects only when the process itself fails; load and call errors are in the
+ * returned run.
  */
-export async function runPackaged(
-    files: Record<string, string>,
-    modulesFrom: string[],
+export function runPackaged(
+    dir: string,
     env: Record<string, string>,
-    event: unknown,
-): Promise<unknown> {
-    const dir = mkdtempSync(join(tmpdir(), "packaged-fn-"));
-    try {
-        for (const [path, content] of Object.entries(files)) {
-            const target = resolve(dir, path);
-            if (!target.startsWith(dir + "/"))
-                throw new Error(`runPackaged: path escapes the package: ${path}`);
-            mkdirSync(dirname(target), { recursive: true });
-            writeFileSync(target, content);
-        }
-        const modules = join(dir, "node_modules");
-        mkdirSync(modules, { recursive: true });
-        for (const name of dependencyClosure(modulesFrom)) {
-            const target = join(modules, name);
-            if (existsSync(target)) continue;
-            mkdirSync(dirname(target), { recursive: true });
-            symlinkSync(join(PROJECT_MODULES, name), target, "dir");
-        }
-        writeFileSync(join(dir, "__event.json"), JSON.stringify(event ?? null));
-        writeFileSync(
-            join(dir, "__run.js"),
-            `"use strict";
-const event = JSON.parse(require("fs").readFileSync(__dirname + "/__event.json", "utf8"));
-const out = (value) => process.stdout.write("\\n__RESULT__" + JSON.stringify(value) + "\\n");
-Promise.resolve()
-    .then(() => require("./__index.js").handler(event, { awsRequestId: "packaged-run" }))
-    .then((result) => out({ ok: true, result }), (e) => out({ ok: false, name: e && e.name, message: e && e.message, step: e && e.step }))
-    .finally(() => process.exit(0));
-`,
+    events: readonly unknown[],
+): Promise<PackagedRun> {
+    return new Promise((resolvePromise, reject) => {
+        execFile(
+            process.execPath,
+            ["-e", RUNNER, dir, JSON.stringify(events)],
+            { cwd: dir, env: { ...env }, timeout: RUN_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 },
+            (error, stdout, stderr) => {
+                if (error) {
+                    reject(
+                        new Error(`packaged function process failed: ${error.message}\n${stdout}\n${stderr}`),
+                    );
+                    return;
+                }
+                const marker = stdout.lastIndexOf(RESULT_MARKER);
+                if (marker < 0) {
+                    reject(new Error(`packaged function printed no result:\n${stdout}\n${stderr}`));
+                    return;
+                }
+                const run = JSON.parse(stdout.slice(marker + RESULT_MARKER.length)) as Omit<
+                    PackagedRun,
+                    "stderr"
+                >;
+                resolvePromise({ ...run, stderr });
+            },
         );
-        const stdout = await new Promise<string>((resolvePromise, reject) => {
-            execFile(
-                process.execPath,
-                ["--preserve-symlinks", "--preserve-symlinks-main", "__run.js"],
-                {
-                    cwd: dir,
-                    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", NODE_PATH: "", ...env },
-                    timeout: RUN_TIMEOUT_MS,
-                    maxBuffer: 16 * 1024 * 1024,
-                },
-                (error, out, err) => {
-                    if (error)
-                        reject(
-                            new Error(`packaged function process failed: ${error.message}\n${out}\n${err}`),
-                        );
-                    else resolvePromise(out);
-                },
-            );
-        });
-        const marker = stdout.lastIndexOf("\n__RESULT__");
-        if (marker < 0) throw new Error(`packaged function printed no result:\n${stdout}`);
-        const outcome = JSON.parse(stdout.slice(marker + "\n__RESULT__".length)) as {
-            ok: boolean;
-            result?: unknown;
-            name?: string;
-            message?: string;
-            step?: string;
-        };
-        if (!outcome.ok) {
-            throw new PackagedError(
-                outcome.name ?? "Error",
-                outcome.message ?? "",
-                outcome.step ?? undefined,
-            );
-        }
-        return outcome.result;
-    } finally {
-        rmSync(dir, { recursive: true, force: true });
-    }
+    });
 }
