@@ -548,7 +548,11 @@ describe("stack configuration (checkStackConfig)", () => {
 
         // Values that cannot occur in the message by chance.
         for (const bad of ["q", "has spaces in it", "Q".repeat(1225), 4815162342]) {
-            it(`refuses the external id ${JSON.stringify(bad).slice(0, 20)} without echoing it`, () => {
+            const shown =
+                typeof bad === "string" && bad.length > 20
+                    ? `of ${bad.length} characters`
+                    : JSON.stringify(bad);
+            it(`refuses the external id ${shown} without echoing it`, () => {
                 const problem = refuses(
                     withEntry(0, { externalId: bad }),
                     key("consumers[0].externalId"),
