@@ -3,8 +3,7 @@
 // rule and endpoint it uses, so an update never races them.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { createBootstrapHandler } from "../../functions/db-bootstrap";
-import { schemaFingerprint } from "../../functions/db-bootstrap/schema";
+import { bootstrapInput, createBootstrapHandler } from "../../functions/db-bootstrap";
 import { SecretShare } from "../components/secretShare";
 import { DatabaseStackConfig } from "../config";
 import { HTTPS_PORT, MYSQL_PORT } from "../lib/constants";
@@ -41,7 +40,6 @@ export function bootstrapFunction(config: DatabaseStackConfig, deps: BootstrapDe
         table: TABLE,
         readerUser: config.readerUsername,
         seedSampleRows: config.seedSampleRows,
-        requireTls: true,
     };
 
     const functionSg = new aws.ec2.SecurityGroup("db-bootstrap", {
@@ -147,12 +145,9 @@ export function bootstrapFunction(config: DatabaseStackConfig, deps: BootstrapDe
                 variables: {
                     DB_HOST: db.address,
                     DB_PORT: String(MYSQL_PORT),
-                    DB_NAME: config.db.name,
                     DB_TLS: "rds",
                     MASTER_SECRET_ARN: deps.masterSecretArn,
                     READER_SECRET_ARN: readerSecret.secretArn,
-                    READER_USER: config.readerUsername,
-                    SEED_SAMPLE_ROWS: String(config.seedSampleRows),
                 },
             },
             tags,
@@ -160,16 +155,25 @@ export function bootstrapFunction(config: DatabaseStackConfig, deps: BootstrapDe
         { dependsOn: [logGroup, rolePolicy] },
     );
 
-    // Runs on the first deploy and again whenever the SQL or the reader secret changes; only once every
-    // rule and endpoint it uses exists, so an update that replaces one of them cannot race it.
-    const fingerprint = schemaFingerprint(schema);
+    // The input carries everything that must re-run the bootstrap (schema, the SQL's fingerprint, the
+    // reader secret's version). Under CRUD an input change is an in-place update, invoked with the previous
+    // input (a renamed reader's old user is dropped); no `triggers`, which would replace the Invocation and
+    // run the old copy's "delete" after the new copy's "create". It runs only once every rule, endpoint and
+    // policy it uses exists, so an update that replaces one of them cannot race it.
     return new aws.lambda.Invocation(
         "db-bootstrap",
         {
             functionName: fn.name,
-            input: JSON.stringify({ fingerprint }),
-            triggers: { fingerprint, readerSecretVersion: readerSecret.secretVersion.versionId },
+            input: readerSecret.secretVersion.versionId.apply((readerSecretVersion) =>
+                bootstrapInput({ ...schema, readerSecretVersion }),
+            ),
+            lifecycleScope: "CRUD",
         },
-        { dependsOn: [db, secretsEndpoint, fn, rolePolicy, ...rules] },
+        {
+            dependsOn: [db, secretsEndpoint, fn, rolePolicy, ...rules],
+            // A function rename replaces the Invocation: the old copy's "delete" (drop the reader) must run
+            // before the new copy's "create" (create it), not after.
+            deleteBeforeReplace: true,
+        },
     );
 }
