@@ -1,17 +1,20 @@
-// `npm start`: the offline plan. Runs the database program and then each consumer program under
-// mocks with their real stack config, prints what each would create, and verifies the access path.
-//   npm start -- [--database-stack Pulumi.dev.yaml] [--consumer-stack Pulumi.engineering.yaml ...]
+// `npm start`: the offline plan. Reads every stack file of the repository as the Pulumi CLI would, runs
+// the database program and then each consumer program under mocks with that config, prints what each
+// would create, verifies every consumer's access path across the stacks and runs the policy pack.
+//   npm start -- [Pulumi.<stack>.yaml ...] [--only] [--organization <org>]
 //                [--out plan.json] [--diagram plan.mmd] [--quiet]
+// A file given replaces the repository's stack file of the same stack; with --only, just the files given
+// are planned. Exit 0: all holds; 1: a link or a policy fails, or a program fails; 2: stack config refused.
+import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
-import * as path from "path";
 import { parseArgs } from "util";
 import { mermaid } from "./diagram";
-import { planJson, renderChecks, renderStack } from "./render";
+import { runPack, Violation } from "./pack";
+import { planJson, renderChecks, renderStack, renderViolations } from "./render";
 import { Plan, planAll } from "./run";
-import { readStackFile, StackFile, StackFileError } from "./stackFiles";
+import { DEFAULT_ORGANIZATION } from "./runStack";
+import { loadStackSet, StackFileError, StackSet } from "./stackFiles";
 import { Check, verifyPlan } from "./verify";
-
-const ROOT = path.join(__dirname, "..");
 
 export interface PlanOptions {
     /** Change the plan before it is verified (tests break one link at a time this way). */
@@ -23,71 +26,107 @@ export interface PlanOutcome {
     readonly exitCode: number;
     readonly plan?: Plan;
     readonly checks: Check[];
+    readonly violations: Violation[];
 }
+
+const USAGE =
+    "usage: npm start -- [Pulumi.<stack>.yaml ...] [--only] [--organization <org>] [--out plan.json] " +
+    "[--diagram plan.mmd] [--quiet]";
 
 export async function main(argv: string[], options: PlanOptions = {}): Promise<PlanOutcome> {
     const write = options.write ?? ((text: string) => process.stdout.write(`${text}\n`));
-    const { values } = parseArgs({
-        args: argv,
-        options: {
-            "database-stack": { type: "string", default: path.join(ROOT, "Pulumi.dev.yaml") },
-            "consumer-stack": { type: "string", multiple: true },
-            out: { type: "string" },
-            diagram: { type: "string" },
-            quiet: { type: "boolean", default: false },
-        },
-    });
-    let database: StackFile;
-    let consumers: StackFile[];
+    const refused = (lines: readonly string[]): PlanOutcome => {
+        lines.forEach((line) => write(`✗ ${line}`));
+        write(
+            `\nStack config refused (${lines.length} problem${lines.length === 1 ? "" : "s"}); nothing was planned.`,
+        );
+        return { exitCode: 2, checks: [], violations: [] };
+    };
+    let args: ReturnType<typeof parseCommandLine>;
+    let set: StackSet;
     try {
-        database = readStackFile(values["database-stack"]!);
-        consumers = (values["consumer-stack"] ?? [path.join(ROOT, "Pulumi.engineering.yaml")]).map(
-            readStackFile,
-        );
-        const wrongRole = [database, ...consumers].find(
-            (s, i) => s.config.stackRole !== (i === 0 ? "database" : "consumer"),
-        );
-        if (wrongRole) {
-            throw new StackFileError(
-                `${wrongRole.file}: cross-account-rds:stackRole is "${wrongRole.config.stackRole}" here`,
-            );
-        }
+        args = parseCommandLine(argv);
+        set = loadStackSet(args.positionals, {
+            only: args.values.only,
+            organization: args.values.organization,
+        });
     } catch (err) {
         if (err instanceof StackFileError) {
-            write(`✗ ${err.message}`);
-            return { exitCode: 2, checks: [] };
+            return refused(err.problems);
+        }
+        if ((err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+            return refused([(err as Error).message, USAGE]);
         }
         throw err;
     }
 
     let plan: Plan;
     try {
-        plan = await planAll(database, consumers);
+        plan = await planAll(set);
     } catch (err) {
-        write(`✗ The program failed under mocks: ${(err as Error).message}`);
-        return { exitCode: 1, checks: [] };
+        if (pulumi.RunError.isInstance(err as Error)) {
+            // The program refused its input before declaring anything: a config problem, as in `pulumi up`.
+            return refused([(err as Error).message]);
+        }
+        write(`✗ The program failed under mocks: ${(err as Error).stack ?? (err as Error).message}`);
+        return { exitCode: 1, checks: [], violations: [] };
     }
     options.mutate?.(plan);
-    const checks = verifyPlan(plan);
+    return report(plan, { ...args.values, write });
+}
 
-    if (!values.quiet) {
+export interface ReportOptions {
+    readonly write: (text: string) => void;
+    readonly quiet?: boolean;
+    /** Where to write plan.json. */
+    readonly out?: string;
+    /** Where to write the Mermaid diagram. */
+    readonly diagram?: string;
+}
+
+/** Verifies a plan (links and policies), prints it and writes the files asked for. */
+export function report(plan: Plan, { write, quiet, out, diagram }: ReportOptions): PlanOutcome {
+    const checks = verifyPlan(plan);
+    const violations = runPack(plan);
+    if (!quiet) {
         for (const stack of [plan.database, ...plan.consumers]) {
             write(`${renderStack(stack)}\n`);
         }
     }
     write("Access path:");
     write(renderChecks(checks));
-    if (values.out) {
-        fs.writeFileSync(values.out, planJson(plan, checks));
-        write(`Plan written to ${values.out}`);
+    write("\nPolicy pack:");
+    write(violations.length ? renderViolations(violations) : "✓ no violations");
+    if (out) {
+        fs.writeFileSync(out, planJson(plan, checks, violations));
+        write(`Plan written to ${out}`);
     }
-    if (values.diagram) {
-        fs.writeFileSync(values.diagram, mermaid(plan));
-        write(`Diagram written to ${values.diagram}`);
+    if (diagram) {
+        fs.writeFileSync(diagram, mermaid(plan));
+        write(`Diagram written to ${diagram}`);
     }
     const failed = checks.filter((c) => !c.ok).length;
-    write(failed ? `\n${failed} of ${checks.length} checks failed.` : `\nAll ${checks.length} checks hold.`);
-    return { exitCode: failed ? 1 : 0, plan, checks };
+    const blocking = violations.filter((v) => v.enforcementLevel === "mandatory").length;
+    write(
+        failed || blocking
+            ? `\n${failed} of ${checks.length} checks failed; ${blocking} mandatory policy violation${blocking === 1 ? "" : "s"}.`
+            : `\nAll ${checks.length} checks hold; no policy violations.`,
+    );
+    return { exitCode: failed || blocking ? 1 : 0, plan, checks, violations };
+}
+
+function parseCommandLine(argv: string[]) {
+    return parseArgs({
+        args: argv,
+        allowPositionals: true,
+        options: {
+            only: { type: "boolean", default: false },
+            organization: { type: "string", default: DEFAULT_ORGANIZATION },
+            out: { type: "string" },
+            diagram: { type: "string" },
+            quiet: { type: "boolean", default: false },
+        },
+    });
 }
 
 if (require.main === module) {

@@ -31,7 +31,19 @@ export interface MockCloudOptions {
     /** The default provider's region. */
     readonly region: string;
     /** Exports of other stacks, by fully qualified stack name, served to `StackReference`. */
-    readonly stacks?: Readonly<Record<string, Record<string, unknown>>>;
+    readonly stacks?: Readonly<Record<string, DeployedStack>>;
+    /**
+     * The fully qualified name of the stack being run: a reference to itself reads its last deployment,
+     * which has no outputs until one is given in `stacks` (a first deployment).
+     */
+    readonly self?: string;
+}
+
+/** A deployed stack as a `StackReference` sees it. */
+export interface DeployedStack {
+    readonly outputs: Record<string, unknown>;
+    /** Names of the outputs that are secrets. */
+    readonly secretOutputNames?: readonly string[];
 }
 
 /** What `awsx.ec2.Vpc` (a plugin-side component, invisible under mocks) would output for its args. */
@@ -162,19 +174,34 @@ export class MockCloud implements pulumi.runtime.Mocks {
             case "pulumi:providers:aws":
                 return { id: `provider-${hash(seed).slice(0, 12)}`, state: {} };
             case "awsx:ec2:Vpc":
-                return { id: undefined, state: awsxVpcOutputs(args.name, inputs) };
+                // Seeded by account too: two consumers' VPCs of one name are different VPCs.
+                return { id: undefined, state: awsxVpcOutputs(`${accountId}/${args.name}`, inputs) };
             case "pulumi:pulumi:StackReference": {
                 const stackName = inputs.name as string;
-                const outputs = this.options.stacks?.[stackName];
-                if (!outputs) {
+                const deployed =
+                    this.options.stacks?.[stackName] ??
+                    (stackName === this.options.self ? { outputs: {} } : undefined);
+                if (!deployed) {
                     throw new Error(`unknown stack "${stackName}": it has not been deployed`);
                 }
-                return { id: stackName, state: { name: stackName, outputs, secretOutputNames: [] } };
+                return {
+                    id: stackName,
+                    state: {
+                        name: stackName,
+                        outputs: deployed.outputs,
+                        secretOutputNames: [...(deployed.secretOutputNames ?? [])],
+                    },
+                };
             }
             case "random:index/randomPassword:RandomPassword": {
                 const result = mockSecret(seed, inputs.length ?? 32);
                 this.secretValues.add(result);
                 return { id: "none", state: { result } };
+            }
+            case "random:index/randomId:RandomId": {
+                // Derived from the inputs, keepers included: new keepers, a new id (as a replacement gives).
+                const hex = hash(`${seed}/${JSON.stringify(inputs.keepers ?? {})}`).slice(0, 2 * (inputs.byteLength ?? 8));
+                return { id: hex, state: { hex, dec: BigInt(`0x${hex}`).toString() } };
             }
             case "aws:ec2/vpc:Vpc":
                 return {
@@ -337,6 +364,10 @@ export class MockCloud implements pulumi.runtime.Mocks {
                     state: { arn: `arn:aws:logs:${region}:${accountId}:log-group:${physical}` },
                 };
             default: {
+                if (args.custom === false) {
+                    // A component: nothing in the cloud, so no id and no ARN.
+                    return { id: undefined, state: {} };
+                }
                 const service = args.type.split(":")[1]?.split("/")[0] ?? "mock";
                 return {
                     id: physical,

@@ -1,9 +1,12 @@
 // Human and machine renderings of a plan: a resource tree per stack with the settings that matter,
-// the exports, the checks; and plan.json with every secret value redacted.
-import { Check } from "./verify";
+// the exports, the checks and the policy violations; and plan.json, which also says what an update or a
+// destroy would do with each resource. Every secret value is redacted in both.
+import { SECRET_SHOWN } from "../infra/lib/stackFiles";
+import type { Violation } from "./pack";
+import { Check } from "./query";
 import { Plan, PlannedResource, resourceKey, StackPlan } from "./run";
 
-export const REDACTED = "[secret]";
+export const REDACTED = SECRET_SHOWN;
 
 /** Keys whose values are secret by nature, whatever they hold. */
 const SECRET_KEYS = new Set(["secretString", "secretBinary", "password", "result", "bcryptHash"]);
@@ -85,7 +88,18 @@ export function settingsOf(r: PlannedResource): string[] {
                 "referencedSecurityGroupId",
             );
         case "aws:ec2/vpcEndpoint:VpcEndpoint":
-            return pick("serviceName", "vpcEndpointType", "privateDnsEnabled");
+            return pick("serviceName", "resourceConfigurationArn", "vpcEndpointType", "privateDnsEnabled");
+        case "aws:vpclattice/resourceGateway:ResourceGateway":
+            return pick("ipAddressType", "securityGroupIds");
+        case "aws:vpclattice/resourceConfiguration:ResourceConfiguration":
+            return [
+                ...pick("type"),
+                `arn=${JSON.stringify(i.resourceConfigurationDefinition?.arnResource?.arn)}`,
+            ];
+        case "aws:ram/resourceShare:ResourceShare":
+            return pick("allowExternalPrincipals");
+        case "aws:ram/principalAssociation:PrincipalAssociation":
+            return pick("principal");
         case "aws:ec2/vpcPeeringConnection:VpcPeeringConnection":
             return pick("vpcId", "peerVpcId", "peerOwnerId", "peerRegion");
         case "aws:ec2/route:Route":
@@ -98,6 +112,7 @@ export function settingsOf(r: PlannedResource): string[] {
                 "publiclyAccessible",
                 "storageEncrypted",
                 "deletionProtection",
+                "skipFinalSnapshot",
                 "backupRetentionPeriod",
                 "manageMasterUserPassword",
             );
@@ -146,25 +161,83 @@ export function renderStack(plan: StackPlan): string {
         list.forEach((r, index) => {
             const last = index === list.length - 1;
             const other = r.accountId !== plan.accountId ? ` [account ${r.accountId}]` : "";
+            const flags = [
+                r.options?.protect ? " [protect]" : "",
+                r.options?.retainOnDelete ? " [retainOnDelete]" : "",
+            ].join("");
             const settings = settingsOf(r);
             lines.push(
-                `${indent}${last ? "└─" : "├─"} ${r.type} ${r.name}${other}${settings.length ? `  ${settings.join(" ")}` : ""}`,
+                `${indent}${last ? "└─" : "├─"} ${r.type} ${r.name}${other}${flags}${settings.length ? `  ${settings.join(" ")}` : ""}`,
             );
             walk(resourceKey(r), `${indent}${last ? "   " : "│  "}`);
         });
     };
     walk(undefined, "");
     lines.push("", "Exports:");
-    for (const [key, value] of Object.entries(
-        redact(plan.exports, plan.secretValues) as Record<string, unknown>,
-    )) {
+    for (const [key, value] of Object.entries(redactedExports(plan))) {
         lines.push(`  ${key}: ${JSON.stringify(value)}`);
     }
     return lines.join("\n");
 }
 
+/** The exports with secret outputs shown as [secret] and secret values replaced wherever they appear. */
+function redactedExports(plan: StackPlan): Record<string, unknown> {
+    return Object.fromEntries(
+        Object.entries(plan.exports).map(([key, value]) => [
+            key,
+            plan.secretExports.includes(key) ? REDACTED : redact(value, plan.secretValues),
+        ]),
+    );
+}
+
 export function renderChecks(checks: readonly Check[]): string {
     return checks.map((c) => `${c.ok ? "✓" : "✗"} ${c.name}${c.ok ? "" : `\n    ${c.detail}`}`).join("\n");
+}
+
+export function renderViolations(violations: readonly Violation[]): string {
+    return violations
+        .map(
+            (v) =>
+                `${v.enforcementLevel === "mandatory" ? "✗" : "!"} ${v.stack}: ${v.policy}` +
+                `${v.resource ? ` (${v.type} ${v.resource})` : ""}\n    ${v.message}`,
+        )
+        .join("\n");
+}
+
+/** What a destroy of the stack would do with a resource, from its options and its own settings. */
+export function onDestroy(r: PlannedResource): string {
+    if (r.type === "pulumi:pulumi:StackReference" || r.type.startsWith("pulumi:providers:")) {
+        return "nothing in the cloud: removed from the stack";
+    }
+    if (r.options?.protect) {
+        return "refused: protected (pulumi state unprotect, or protect: false, first)";
+    }
+    if (r.options?.retainOnDelete) {
+        return "kept in the cloud: only removed from the stack";
+    }
+    if (r.id === undefined) {
+        return "a component: removed once its children are";
+    }
+    if (r.type === "aws:rds/instance:Instance") {
+        if (r.inputs.deletionProtection === true) {
+            return "refused by AWS until deletionProtection is false";
+        }
+        return r.inputs.skipFinalSnapshot === true
+            ? "deleted without a final snapshot"
+            : `deleted after final snapshot ${String(r.inputs.finalSnapshotIdentifier)}`;
+    }
+    return "deleted";
+}
+
+/** What a change that forces a replacement would do with a resource. */
+export function onReplace(r: PlannedResource): string {
+    if (r.options?.protect) {
+        return "refused: protected";
+    }
+    const old = r.options?.retainOnDelete ? "the old one is kept in the cloud" : "the old one is deleted";
+    return r.options?.deleteBeforeReplace
+        ? `${old} first, then the new one is created`
+        : `the new one is created first, then ${old}`;
 }
 
 /** `inputs` (a JSON-safe copy) with every value that reached the engine as a Pulumi secret replaced. */
@@ -184,11 +257,22 @@ export function withoutSecretInputs(
     return copy;
 }
 
-/** plan.json: `{ stacks: { <stack>: { resources: [{type, name, inputs}], exports } }, checks }`, redacted. */
-export function planJson(plan: Plan, checks: readonly Check[]): string {
+/**
+ * plan.json: `{ organization, stacks: { <stack>: { stackRole, accountId, region, resources, exports } },
+ * checks, violations }`; each resource with its id, ARN, account, provider, parent, declared options and
+ * what a destroy or a replacement does with it. Redacted.
+ */
+export function planJson(
+    plan: Plan,
+    checks: readonly Check[],
+    violations: readonly Violation[] = [],
+): string {
     const stacks = [plan.database, ...plan.consumers];
     const secrets = new Set(stacks.flatMap((s) => [...s.secretValues]));
+    const providerName = (s: StackPlan, reference: string | undefined) =>
+        reference ? s.resources.find((p) => p.id && reference.endsWith(`::${p.id}`))?.name : undefined;
     const document = {
+        organization: plan.organization,
         stacks: Object.fromEntries(
             stacks.map((s) => [
                 s.stack,
@@ -199,18 +283,37 @@ export function planJson(plan: Plan, checks: readonly Check[]): string {
                     resources: s.resources.map((r) => ({
                         type: r.type,
                         name: r.name,
+                        ...(r.id !== undefined ? { id: r.id } : {}),
+                        ...(typeof r.state.arn === "string" ? { arn: r.state.arn } : {}),
                         ...(r.parent ? { parent: r.parent } : {}),
                         accountId: r.accountId,
+                        ...(providerName(s, r.provider) ? { provider: providerName(s, r.provider) } : {}),
+                        options: {
+                            protect: r.options?.protect ?? false,
+                            retainOnDelete: r.options?.retainOnDelete ?? false,
+                            deleteBeforeReplace: r.options?.deleteBeforeReplace ?? false,
+                            dependsOn: r.options?.dependsOn ?? [],
+                            ...(r.options?.deletedWith ? { deletedWith: r.options.deletedWith } : {}),
+                            ...(r.options?.ignoreChanges.length
+                                ? { ignoreChanges: r.options.ignoreChanges }
+                                : {}),
+                            ...(r.options?.replaceOnChanges.length
+                                ? { replaceOnChanges: r.options.replaceOnChanges }
+                                : {}),
+                        },
+                        onDestroy: onDestroy(r),
+                        onReplace: onReplace(r),
                         inputs: withoutSecretInputs(
                             redact(r.inputs, secrets) as Record<string, unknown>,
                             r.secretInputs,
                         ),
                     })),
-                    exports: redact(s.exports, secrets),
+                    exports: redact(redactedExports(s), secrets),
                 },
             ]),
         ),
         checks,
+        violations,
     };
     return `${JSON.stringify(document, null, 2)}\n`;
 }

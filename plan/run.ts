@@ -1,15 +1,19 @@
-// Runs the database program and then each consumer program under mocks with their real stack config;
-// each consumer's StackReference is served the database run's exports.
-import * as pulumi from "@pulumi/pulumi";
-import { PROJECT, StackConfig } from "../infra/config";
+// Runs the database program and then each consumer program under mocks with their stack config; each
+// consumer's StackReference is served the database run's exports (its secret outputs stay secret).
+import type { StackConfig } from "../infra/config";
+import { PROJECT } from "../infra/lib/constants";
 import { program } from "../infra/program";
 import { MockCloud, RecordedResource } from "./mockCloud";
-import { runStack } from "./runStack";
-import { StackFile } from "./stackFiles";
+import { DeclaredOptions, resourceKey, runStack } from "./runStack";
+import { PlanStack, qualifiedName, StackSet } from "./stackFiles";
+
+export { resourceKey };
 
 export interface PlannedResource extends RecordedResource {
     /** `type::name` of the parent component, when the resource has one. */
     readonly parent?: string;
+    /** The options it was declared with (what an update or a destroy does with it). */
+    readonly options?: DeclaredOptions;
 }
 
 export interface StackPlan {
@@ -18,78 +22,78 @@ export interface StackPlan {
     readonly stackRole: "database" | "consumer";
     readonly accountId: string;
     readonly region: string;
-    /** The validated stack config the program ran with. */
+    /** The checked stack config the program ran with. */
     readonly config: StackConfig;
+    /** The config as the program received it (`namespace:name` → text; secure values as placeholders). */
+    readonly values: Readonly<Record<string, string>>;
     /** For a consumer stack: its name in the database stack's `consumers`. */
     readonly consumerName?: string;
     readonly resources: PlannedResource[];
     readonly exports: Record<string, unknown>;
-    /** Secret values the run produced (generated passwords): never printed. */
+    /** Names of the exports that are secrets: never printed. */
+    readonly secretExports: readonly string[];
+    /** Secret values of the run (generated passwords, the placeholders of secure config): never printed. */
     readonly secretValues: ReadonlySet<string>;
 }
 
 export interface Plan {
     readonly database: StackPlan;
     readonly consumers: StackPlan[];
-}
-
-export const resourceKey = (r: { type: string; name: string }): string => `${r.type}::${r.name}`;
-
-/** Fully qualified name a consumer's `databaseStack` must resolve to for `file`'s stack. */
-function servesReference(reference: string, stack: string): boolean {
-    return reference === stack || reference.split("/").pop() === stack;
+    readonly organization: string;
 }
 
 export async function planStack(
-    file: StackFile,
-    otherStacks: Record<string, Record<string, unknown>> = {},
+    stack: PlanStack,
+    organization: string,
+    deployed: ConstructorParameters<typeof MockCloud>[0]["stacks"] = {},
 ): Promise<StackPlan> {
     const cloud = new MockCloud({
-        accountId: file.config.accountId,
-        region: file.config.region,
-        stacks: otherStacks,
+        accountId: stack.config.accountId,
+        region: stack.config.region,
+        stacks: deployed,
+        self: qualifiedName(organization, stack.stack),
     });
-    const parents = new Map<string, string>();
-    const run = await runStack(file.stack, PROJECT, file.raw, cloud, () => {
-        // Parents are known only SDK-side; a transformation sees every resource with its options.
-        pulumi.runtime.registerStackTransformation((args) => {
-            const parent = args.opts.parent as
-                (pulumi.Resource & { __pulumiType?: string; __name?: string }) | undefined;
-            if (parent?.__pulumiType && parent.__name && parent.__pulumiType !== "pulumi:pulumi:Stack") {
-                parents.set(resourceKey(args), `${parent.__pulumiType}::${parent.__name}`);
-            }
-            return undefined;
-        });
-        return program();
+    const run = await runStack(stack.stack, PROJECT, stack.values, cloud, program, {
+        organization,
+        secretKeys: stack.secretKeys,
     });
     return {
-        stack: file.stack,
-        file: file.file,
-        stackRole: file.config.stackRole,
-        accountId: file.config.accountId,
-        region: file.config.region,
-        config: file.config,
-        ...(file.config.stackRole === "consumer" ? { consumerName: file.config.consumerName } : {}),
+        stack: stack.stack,
+        file: stack.file,
+        stackRole: stack.config.stackRole,
+        accountId: stack.config.accountId,
+        region: stack.config.region,
+        config: stack.config,
+        values: stack.values,
+        ...(stack.config.stackRole === "consumer" ? { consumerName: stack.config.consumerName } : {}),
         resources: cloud.resources
             .filter((r) => r.type !== "pulumi:pulumi:Stack")
-            .map((r) => ({
-                ...r,
-                ...(parents.has(resourceKey(r)) ? { parent: parents.get(resourceKey(r)) } : {}),
-            })),
+            .map((r) => {
+                const options = run.options.get(resourceKey(r));
+                return {
+                    ...r,
+                    ...(options?.parent ? { parent: options.parent } : {}),
+                    ...(options ? { options } : {}),
+                };
+            }),
         exports: run.exports,
-        secretValues: cloud.secretValues,
+        secretExports: run.secretExports,
+        secretValues: new Set([...cloud.secretValues, ...stack.placeholders]),
     };
 }
 
-export async function planAll(database: StackFile, consumers: readonly StackFile[]): Promise<Plan> {
-    const databasePlan = await planStack(database);
-    const consumerPlans: StackPlan[] = [];
-    for (const consumer of consumers) {
-        const reference = consumer.config.stackRole === "consumer" ? consumer.config.databaseStack : "";
-        const served = servesReference(reference, database.stack)
-            ? { [reference]: databasePlan.exports }
-            : {};
-        consumerPlans.push(await planStack(consumer, served));
+/** The database stack first, then each consumer against its exports. */
+export async function planAll(set: StackSet): Promise<Plan> {
+    const database = await planStack(set.database, set.organization);
+    const deployed = {
+        [qualifiedName(set.organization, set.database.stack)]: {
+            outputs: database.exports,
+            secretOutputNames: database.secretExports,
+        },
+    };
+    const consumers: StackPlan[] = [];
+    for (const consumer of set.consumers) {
+        consumers.push(await planStack(consumer, set.organization, deployed));
     }
-    return { database: databasePlan, consumers: consumerPlans };
+    return { database, consumers, organization: set.organization };
 }

@@ -1,30 +1,55 @@
-// Runs the shipped stack programs (or variants of their config) under the mock cloud, as `npm start` does.
+// Runs the shipped stack programs (or variants of their config) under the mock cloud, as `npm start` does:
+// config read as the Pulumi CLI reads a stack file, checked, the database stack first.
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import type { PolicyJson } from "../../infra/lib/iam";
-import { planAll, planStack, PlannedResource, StackPlan } from "../../plan/run";
-import { stackFromConfig } from "../../plan/stackFiles";
+import { Plan, planAll, planStack, PlannedResource, StackPlan } from "../../plan/run";
+import { DEFAULT_ORGANIZATION } from "../../plan/runStack";
+import { loadStackSet, PlanStack, ROOT, stackFromConfig, stackSet } from "../../plan/stackFiles";
 
-export const ROOT = path.join(__dirname, "..", "..");
+export { ROOT, stackFromConfig, DEFAULT_ORGANIZATION };
+
+export type ShippedStack = "dev" | "engineering" | "analytics";
 
 /** The `config:` map of a shipped stack file, as a fresh copy. */
-export function shippedConfig(stack: "dev" | "engineering"): Record<string, unknown> {
+export function shippedConfig(stack: ShippedStack): Record<string, unknown> {
     return parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")).config;
 }
 
+/** The database stack alone (its own previous deployment: none, unless given). */
 export function planDatabase(config = shippedConfig("dev"), stack = "dev"): Promise<StackPlan> {
-    return planStack(stackFromConfig(stack, config));
+    return planStack(stackFromConfig(stack, config), DEFAULT_ORGANIZATION);
 }
 
-export async function planPair(
+/**
+ * The database stack and consumer stacks from config maps (default: the shipped dev and engineering).
+ * Each consumer stack is named after its `consumerName`.
+ */
+export function planPair(
     databaseConfig = shippedConfig("dev"),
     consumerConfigs: Array<Record<string, unknown>> = [shippedConfig("engineering")],
-) {
-    return planAll(
-        stackFromConfig("dev", databaseConfig),
-        consumerConfigs.map((config, i) => stackFromConfig(i === 0 ? "engineering" : `consumer${i}`, config)),
+): Promise<Plan> {
+    const consumers: PlanStack[] = consumerConfigs.map((config) =>
+        stackFromConfig(String(config["cross-account-rds:consumerName"] ?? "engineering"), config),
     );
+    return planAll(stackSet([stackFromConfig("dev", databaseConfig), ...consumers], DEFAULT_ORGANIZATION));
+}
+
+/** Every shipped stack file, as `npm start` plans them. */
+export function planShipped(): Promise<Plan> {
+    return planAll(loadStackSet([], { organization: DEFAULT_ORGANIZATION }));
+}
+
+/** A consumer's plan by stack name. */
+export function consumer(plan: Plan, stack: string): StackPlan {
+    const found = plan.consumers.find((c) => c.stack === stack);
+    if (!found) {
+        throw new Error(
+            `no consumer stack ${stack} in the plan (${plan.consumers.map((c) => c.stack).join(", ")})`,
+        );
+    }
+    return found;
 }
 
 export function only(plan: StackPlan, type: string, name?: string): PlannedResource {
