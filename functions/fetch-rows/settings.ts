@@ -1,4 +1,4 @@
-// Settings from environment variables, validated once per container (DESIGN.md §5).
+// Settings from environment variables, validated once per container.
 //
 // Variable                Required  Default       Meaning
 // DB_ACCESS_ROLE_ARN      yes                     role in the database account to assume
@@ -10,7 +10,7 @@
 // DB_TLS                  no        rds           "rds" verifies the server against the RDS CA bundle; "off" (local only)
 // ALLOWED_TABLES          no        vegetables    comma-separated tables an event may name
 // MAX_ROWS                no        1000          row cap (and default limit), 1..100000
-// SECRET_TTL_SECONDS      no        300           how long the secret is cached, 0..86400
+// SECRET_TTL_SECONDS      no        300           secret cache TTL, 0..86400; refreshed in the background at 80%
 // DB_CONNECT_TIMEOUT_MS   no        3000          connect (TCP + handshake) timeout, 100..60000
 // DB_QUERY_TIMEOUT_MS     no        5000          per-query timeout, 100..300000
 // The AWS SDK reads its own variables (AWS_REGION, credentials, AWS_ENDPOINT_URL_STS, ...) itself.
