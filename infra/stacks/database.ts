@@ -23,7 +23,7 @@ export async function databaseStack(
         throw new pulumi.RunError(`Refused update:\n${refused.join("\n")}`);
     }
     for (const consumer of config.consumers.filter((c) => c.retiring)) {
-        pulumi.log.warn(retirementNotice(consumer));
+        void pulumi.log.warn(retirementNotice(consumer));
     }
     const active = config.consumers.filter((c) => !c.retiring);
     const stack = pulumi.getStack();

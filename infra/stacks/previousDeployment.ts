@@ -30,7 +30,7 @@ export async function readPreviousDeployment(): Promise<PreviousDeployment | und
             consumers: (consumers.value ?? {}) as PreviousDeployment["consumers"],
         };
     } catch (err) {
-        pulumi.log.warn(
+        void pulumi.log.warn(
             `Could not read this stack's previous outputs (${(err as Error).message}); the guards against ` +
                 "replacing the database and dropping a consumer without retiring it are off for this run.",
         );
