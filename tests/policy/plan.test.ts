@@ -1,8 +1,13 @@
 import * as assert from "assert";
 import { packArgs } from "../../policy/pack";
-import { validateResources, type PolicyResourceRecord } from "../../policy/run";
+import {
+    packConfigFromStacks,
+    validateResources,
+    type PackConfig,
+    type PolicyResourceRecord,
+} from "../../policy/run";
 import type { Plan, StackPlan } from "../../plan/run";
-import { planPair } from "../support/stacks";
+import { planShipped } from "../support/stacks";
 
 const records = (stack: StackPlan): PolicyResourceRecord[] =>
     stack.resources.map((r) => ({
@@ -16,15 +21,21 @@ const records = (stack: StackPlan): PolicyResourceRecord[] =>
 
 describe("the policy pack over the offline plan of the shipped stacks", function () {
     let plan: Plan;
+    let config: PackConfig;
 
     before(async () => {
-        plan = await planPair();
+        plan = await planShipped();
+        config = packConfigFromStacks([plan.database, ...plan.consumers].map((s) => s.config));
     });
 
-    it("passes every resource of the database and consumer stacks with zero violations", () => {
+    it("passes every resource of the database stack and of the peering and privatelink consumers", () => {
+        assert.deepStrictEqual(
+            plan.consumers.map((c) => c.stack),
+            ["analytics", "engineering"],
+        );
         for (const stack of [plan.database, ...plan.consumers]) {
-            assert.ok(stack.resources.length > 20, `${stack.stack}: ${stack.resources.length} resources`);
-            assert.deepStrictEqual(validateResources(records(stack)), [], stack.stack);
+            assert.ok(stack.resources.length > 10, `${stack.stack}: ${stack.resources.length} resources`);
+            assert.deepStrictEqual(validateResources(records(stack), config), [], stack.stack);
         }
     });
 
@@ -47,13 +58,28 @@ describe("the policy pack over the offline plan of the shipped stacks", function
     it("would catch the database opened to the world in the planned stack", () => {
         const stack = records(plan.database);
         const rule = stack.find(
-            (r) => r.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+            (r) => r.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" && r.props.cidrIpv4,
         )!;
         const open = { ...rule, name: "open", props: { ...rule.props, cidrIpv4: "0.0.0.0/0" } };
-        const found = validateResources([...stack, open]).map((v) => [v.policy, v.resource]);
+        const found = validateResources([...stack, open], config).map((v) => [v.policy, v.resource]);
         assert.deepStrictEqual(found, [
             ["sg-no-open-ingress", "open"],
             ["sg-mysql-from-peer-only", "open"],
         ]);
+    });
+
+    it("would catch the resource gateway's security group opened to the world, by its planned id", () => {
+        const stack = records(plan.database);
+        const gateway = stack.find((r) => r.type === "aws:vpclattice/resourceGateway:ResourceGateway")!;
+        const [groupId] = gateway.props.securityGroupIds as string[];
+        assert.ok(stack.some((r) => r.type === "aws:ec2/securityGroup:SecurityGroup" && r.id === groupId));
+        const props = { securityGroupId: groupId, ipProtocol: "-1", cidrIpv4: "0.0.0.0/0" };
+        const open = {
+            type: "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+            name: "anywhere",
+            props,
+        };
+        const found = validateResources([...stack, open], config).map((v) => [v.policy, v.resource]);
+        assert.deepStrictEqual(found, [["privatelink-security-groups", "anywhere"]]);
     });
 });
