@@ -10,7 +10,7 @@ import * as fs from "fs";
 import { parseArgs } from "util";
 import { mermaid } from "./diagram";
 import { runPack, Violation } from "./pack";
-import { planJson, renderChecks, renderStack, renderViolations } from "./render";
+import { planJson, redact, renderChecks, renderStack, renderViolations } from "./render";
 import { Plan, planAll } from "./run";
 import { DEFAULT_ORGANIZATION } from "./runStack";
 import { loadStackSet, StackFileError, StackSet } from "./stackFiles";
@@ -85,7 +85,10 @@ export interface ReportOptions {
 }
 
 /** Verifies a plan (links and policies), prints it and writes the files asked for. */
-export function report(plan: Plan, { write, quiet, out, diagram }: ReportOptions): PlanOutcome {
+export function report(plan: Plan, { write: print, quiet, out, diagram }: ReportOptions): PlanOutcome {
+    // Whatever a line holds (a trust policy's condition, an error detail), no secret value is printed.
+    const secrets = new Set([plan.database, ...plan.consumers].flatMap((s) => [...s.secretValues]));
+    const write = (text: string) => print(String(redact(text, secrets)));
     const checks = verifyPlan(plan);
     const violations = runPack(plan);
     if (!quiet) {

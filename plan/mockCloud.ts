@@ -200,7 +200,10 @@ export class MockCloud implements pulumi.runtime.Mocks {
             }
             case "random:index/randomId:RandomId": {
                 // Derived from the inputs, keepers included: new keepers, a new id (as a replacement gives).
-                const hex = hash(`${seed}/${JSON.stringify(inputs.keepers ?? {})}`).slice(0, 2 * (inputs.byteLength ?? 8));
+                const hex = hash(`${seed}/${JSON.stringify(inputs.keepers ?? {})}`).slice(
+                    0,
+                    2 * (inputs.byteLength ?? 8),
+                );
                 return { id: hex, state: { hex, dec: BigInt(`0x${hex}`).toString() } };
             }
             case "aws:ec2/vpc:Vpc":
