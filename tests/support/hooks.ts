@@ -1,6 +1,8 @@
 // Mocha root hooks: loaded once (see .mocharc.json) before any test file.
 // One shared throwaway MariaDB server per mocha run; stopped in afterAll even when tests fail
-// (and on process exit / SIGINT by the harness itself).
+// (and on process exit / SIGINT by the harness itself). After the last test, the shared mock program
+// of the component tests must have nothing left in flight.
+import * as pulumi from "@pulumi/pulumi";
 import type { Context, Suite } from "mocha";
 import { setSharedMariaDb, sharedMariaDb, startMariaDb } from "../../support/mariadb";
 
@@ -37,6 +39,7 @@ export const mochaHooks = {
     },
     async afterAll(this: Context): Promise<void> {
         this.timeout(60_000);
+        await settleSharedMockProgram();
         let server;
         try {
             server = sharedMariaDb();
@@ -47,3 +50,29 @@ export const mochaHooks = {
         await server.stop();
     },
 };
+
+const SETTLE_MS = 10_000;
+
+/**
+ * Waits (bounded) until every resource registration of the tests' shared mock program has settled. A test
+ * that declares resources whose inputs never resolve, and moves on, leaves them in flight: the Pulumi runtime
+ * would then report "N promises were still active" at exit and fail the run without saying which test.
+ */
+async function settleSharedMockProgram(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<"stuck">((resolve) => {
+        timer = setTimeout(() => resolve("stuck"), SETTLE_MS);
+    });
+    const outcome = await Promise.race([
+        pulumi.runtime.disconnect().then(() => "settled" as const),
+        timedOut,
+    ]);
+    clearTimeout(timer);
+    if (outcome === "stuck") {
+        throw new Error(
+            `resource registrations of the shared mock program were still in flight ${SETTLE_MS} ms after the ` +
+                "last test: a test declared resources whose inputs never resolve; await what it declares " +
+                "(recorded, promiseOf) or give it inputs that resolve",
+        );
+    }
+}
