@@ -75,12 +75,14 @@ export async function planBench(_context: BenchContext): Promise<BenchRow[]> {
             rows.push(result);
         }
         const [one, five, twenty] = medians;
-        const perConsumer = (from: number, to: number, a: number, b: number) =>
-            ((b - a) / (to - from) / 1000).toFixed(2);
+        const early = (five - one) / 4 / 1000;
+        const late = (twenty - five) / 15 / 1000;
+        // Linear: adding a consumer costs about the same at 20 as at 5 (within a quarter).
+        const linear = late <= early * 1.25;
         rows[rows.length - 1].note =
             `npm start: 1 consumer p50 ${(one / 1000).toFixed(1)} s (target < 10 s); cost per added consumer ` +
-            `${perConsumer(1, 5, one, five)} s from 1 to 5 and ${perConsumer(5, 20, five, twenty)} s from 5 to 20 ` +
-            `(linear growth: the second is no larger than the first)`;
+            `${early.toFixed(2)} s from 1 to 5 and ${late.toFixed(2)} s from 5 to 20: growth is ` +
+            `${linear ? "linear" : "NOT linear (the later consumers cost more than a quarter extra)"}`;
         return rows;
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
