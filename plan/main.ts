@@ -11,7 +11,7 @@ import { parseArgs } from "util";
 import { mermaid } from "./diagram";
 import { runPack, Violation } from "./pack";
 import { planJson, redact, renderChecks, renderStack, renderViolations } from "./render";
-import { Plan, planAll } from "./run";
+import { Plan, planAll, StackRunFailure } from "./run";
 import { DEFAULT_ORGANIZATION } from "./runStack";
 import { loadStackSet, StackFileError, StackSet } from "./stackFiles";
 import { Check, verifyPlan } from "./verify";
@@ -64,11 +64,13 @@ export async function main(argv: string[], options: PlanOptions = {}): Promise<P
     try {
         plan = await planAll(set);
     } catch (err) {
-        if (pulumi.RunError.isInstance(err as Error)) {
-            // The program refused its input before declaring anything: a config problem, as in `pulumi up`.
-            return refused([(err as Error).message]);
+        const { file, reason } = err instanceof StackRunFailure ? err : { file: "", reason: err };
+        const where = file ? `${file}: ` : "";
+        if (pulumi.RunError.isInstance(reason as Error)) {
+            // The program refused its config (or its database stack's record), as `pulumi up` would.
+            return refused((reason as Error).message.split("\n").map((line) => `${where}${line}`));
         }
-        write(`✗ The program failed under mocks: ${(err as Error).stack ?? (err as Error).message}`);
+        write(`✗ ${where}the program failed under mocks: ${(reason as Error).stack ?? String(reason)}`);
         return { exitCode: 1, checks: [], violations: [] };
     }
     options.mutate?.(plan);

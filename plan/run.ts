@@ -45,7 +45,7 @@ export interface Plan {
 export async function planStack(
     stack: PlanStack,
     organization: string,
-    deployed: ConstructorParameters<typeof MockCloud>[0]["stacks"] = {},
+    deployed: Deployed = {},
 ): Promise<StackPlan> {
     const cloud = new MockCloud({
         accountId: stack.config.accountId,
@@ -82,9 +82,30 @@ export async function planStack(
     };
 }
 
-/** The database stack first, then each consumer against its exports. */
+/** A stack whose program failed under mocks, with the file it was planned from. */
+export class StackRunFailure extends Error {
+    constructor(
+        readonly file: string,
+        readonly reason: unknown,
+    ) {
+        super(`${file}: ${reason instanceof Error ? reason.message : String(reason)}`);
+        this.name = "StackRunFailure";
+    }
+}
+
+async function planOrFail(stack: PlanStack, organization: string, deployed?: Deployed): Promise<StackPlan> {
+    try {
+        return await planStack(stack, organization, deployed);
+    } catch (err) {
+        throw new StackRunFailure(stack.file, err);
+    }
+}
+
+type Deployed = ConstructorParameters<typeof MockCloud>[0]["stacks"];
+
+/** The database stack first, then each consumer against its exports; a failure names its stack file. */
 export async function planAll(set: StackSet): Promise<Plan> {
-    const database = await planStack(set.database, set.organization);
+    const database = await planOrFail(set.database, set.organization);
     const deployed = {
         [qualifiedName(set.organization, set.database.stack)]: {
             outputs: database.exports,
@@ -93,7 +114,7 @@ export async function planAll(set: StackSet): Promise<Plan> {
     };
     const consumers: StackPlan[] = [];
     for (const consumer of set.consumers) {
-        consumers.push(await planStack(consumer, set.organization, deployed));
+        consumers.push(await planOrFail(consumer, set.organization, deployed));
     }
     return { database, consumers, organization: set.organization };
 }

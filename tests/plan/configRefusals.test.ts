@@ -156,6 +156,17 @@ describe("npm start refuses bad stack config before planning: exit 2, naming fil
         });
     }
 
+    it("refuses, naming the file, what the program itself refuses: a consumer in another account than its record", async () => {
+        const config = shippedConfig("engineering");
+        config["aws:allowedAccountIds"] = ["999999999999"];
+        const run = await plan(["--quiet", writeStackFile(tmp.dir(), "engineering", config)]);
+        assert.strictEqual(run.exitCode, 2, run.output);
+        assert.match(
+            run.output,
+            /Pulumi\.engineering\.yaml: aws:allowedAccountIds: stack engineering deploys into account 999999999999, but cross-account-rds:consumers\[name=engineering\]\.accountId in stack organization\/cross-account-rds\/dev is 222222225884/,
+        );
+    });
+
     it("reports every problem of every file at once", async () => {
         const database = shippedConfig("dev");
         database["cross-account-rds:dbName"] = "mysql";
