@@ -1,7 +1,8 @@
-// Mocha root hooks: loaded once (see .mocharc.json) before any test file.
-// One shared throwaway MariaDB server per mocha run; stopped in afterAll even when tests fail
-// (and on process exit / SIGINT by the harness itself). After the last test, the shared mock program
-// of the component tests must have nothing left in flight.
+// Mocha root hooks (see .mocharc.json). Mocha runs the files in parallel on two workers, and in parallel
+// mode root hooks run around each test file: a file with "@mariadb" tests gets its own throwaway MariaDB
+// server (about a second to start), stopped in afterAll even when tests fail (and on process exit / SIGINT
+// by the harness itself). After each file, the shared mock program of the component tests must have
+// nothing left in flight.
 import * as pulumi from "@pulumi/pulumi";
 import type { Context, Suite } from "mocha";
 import { setSharedMariaDb, sharedMariaDb, startMariaDb } from "../../support/mariadb";
