@@ -10,7 +10,7 @@ import {
     validateCrossAccountRoleArgs,
     validatePermissions,
 } from "../../infra/components/crossAccountRole";
-import { neverRecorded, parsedPolicy, providerRef, recorded, uniqueName } from "./support";
+import { assertRefuses, neverRecorded, parsedPolicy, providerRef, recorded, uniqueName } from "./support";
 
 const CONSUMER = OTHER_ACCOUNT_ID;
 const FETCH_ROWS = `arn:aws:iam::${CONSUMER}:role/fetch-rows`;
@@ -36,22 +36,6 @@ function args(overrides: Partial<CrossAccountRoleArgs> = {}): CrossAccountRoleAr
 
 function trust(overrides: Partial<TrustPolicyArgs> = {}): TrustPolicyArgs {
     return { trustedAccountId: CONSUMER, trustedPrincipalArns: [FETCH_ROWS], ...overrides };
-}
-
-/** Asserts `fn` throws the SDK's InputPropertyError for `key`, with a message that names it. */
-function assertRefuses(fn: () => void, key: string, detail?: RegExp): void {
-    assert.throws(fn, (err: unknown) => {
-        assert.ok(
-            pulumi.InputPropertyError.isInstance(err),
-            `expected InputPropertyError, got ${String(err)}`,
-        );
-        assert.strictEqual(err.propertyPath, key);
-        assert.ok(err.message.startsWith(`${key}: `), err.message);
-        if (detail) {
-            assert.match(err.message, detail);
-        }
-        return true;
-    });
 }
 
 describe("CrossAccountRole", () => {

@@ -7,7 +7,7 @@ import {
     PeeredVpcPairArgs,
     validatePeeredVpcPairArgs,
 } from "../../infra/components/peeredVpcPair";
-import { providerRef, recorded, uniqueName } from "./support";
+import { assertRefuses, providerRef, recorded, uniqueName } from "./support";
 
 const CONSUMER = OTHER_ACCOUNT_ID;
 const DATABASE = TEST_ACCOUNT_ID;
@@ -69,22 +69,9 @@ function plain(
     };
 }
 
-function assertRefuses(value: PeeredVpcPairArgs, key: string, detail?: RegExp): void {
-    assert.throws(
-        () => validatePeeredVpcPairArgs(value),
-        (err: unknown) => {
-            assert.ok(
-                pulumi.InputPropertyError.isInstance(err),
-                `expected InputPropertyError, got ${String(err)}`,
-            );
-            assert.strictEqual(err.propertyPath, key);
-            assert.ok(err.message.startsWith(`${key}: `), err.message);
-            if (detail) {
-                assert.match(err.message, detail);
-            }
-            return true;
-        },
-    );
+/** Asserts `value` is refused at `key`, with a reason matching `detail` when given. */
+function refuses(value: PeeredVpcPairArgs, key: string, detail?: RegExp): void {
+    assertRefuses(() => validatePeeredVpcPairArgs(value), key, detail);
 }
 
 describe("PeeredVpcPair", () => {
@@ -94,37 +81,34 @@ describe("PeeredVpcPair", () => {
         });
 
         it("refuses overlapping CIDR blocks", () => {
-            assertRefuses(
+            refuses(
                 plain({ cidrBlock: "10.10.128.0/17" }),
                 "accepter.cidrBlock",
                 /overlaps requester\.cidrBlock/,
             );
-            assertRefuses(plain({ cidrBlock: "10.0.0.0/8" }), "accepter.cidrBlock");
+            refuses(plain({ cidrBlock: "10.0.0.0/8" }), "accepter.cidrBlock");
         });
 
         it("refuses an empty route table list on either side", () => {
-            assertRefuses(plain({ routeTableIds: [] }), "requester.routeTableIds");
-            assertRefuses(plain({}, { routeTableIds: [] }), "accepter.routeTableIds");
+            refuses(plain({ routeTableIds: [] }), "requester.routeTableIds");
+            refuses(plain({}, { routeTableIds: [] }), "accepter.routeTableIds");
         });
 
         it("refuses a route table listed twice or a malformed route table id", () => {
-            assertRefuses(
+            refuses(
                 plain({}, { routeTableIds: ["rtb-0b1b1b1b1b1b1b1b1", "rtb-0b1b1b1b1b1b1b1b1"] }),
                 "accepter.routeTableIds[1]",
             );
-            assertRefuses(
-                plain({ routeTableIds: ["subnet-0123456789abcdef0"] }),
-                "requester.routeTableIds[0]",
-            );
+            refuses(plain({ routeTableIds: ["subnet-0123456789abcdef0"] }), "requester.routeTableIds[0]");
         });
 
         it("refuses a cross-account pair without an accepter provider", () => {
-            assertRefuses(
+            refuses(
                 plain({}, { provider: undefined }),
                 "accepter.provider",
                 new RegExp(`account ${DATABASE}`),
             );
-            assertRefuses(
+            refuses(
                 plain({ accountId: undefined }, { provider: undefined }),
                 "accepter.provider",
                 /requester\.accountId/,
@@ -138,17 +122,17 @@ describe("PeeredVpcPair", () => {
         });
 
         it("refuses a peer CIDR of 0.0.0.0/0 or any /0", () => {
-            assertRefuses(plain({}, { cidrBlock: "0.0.0.0/0" }), "accepter.cidrBlock", /all traffic/);
-            assertRefuses(plain({ cidrBlock: "0.0.0.0/0" }), "requester.cidrBlock", /all traffic/);
+            refuses(plain({}, { cidrBlock: "0.0.0.0/0" }), "accepter.cidrBlock", /all traffic/);
+            refuses(plain({ cidrBlock: "0.0.0.0/0" }), "requester.cidrBlock", /all traffic/);
         });
 
         it("refuses malformed CIDRs, account ids, regions and VPC ids", () => {
-            assertRefuses(plain({ cidrBlock: "10.20.0.1/16" }), "requester.cidrBlock");
-            assertRefuses(plain({}, { cidrBlock: "10.10.0.0" }), "accepter.cidrBlock");
-            assertRefuses(plain({}, { accountId: "1234" }), "accepter.accountId");
-            assertRefuses(plain({ accountId: "abc" }), "requester.accountId");
-            assertRefuses(plain({}, { region: "Europe" }), "accepter.region");
-            assertRefuses(plain({}, { vpcId: "10.10.0.0/16" }), "accepter.vpcId");
+            refuses(plain({ cidrBlock: "10.20.0.1/16" }), "requester.cidrBlock");
+            refuses(plain({}, { cidrBlock: "10.10.0.0" }), "accepter.cidrBlock");
+            refuses(plain({}, { accountId: "1234" }), "accepter.accountId");
+            refuses(plain({ accountId: "abc" }), "requester.accountId");
+            refuses(plain({}, { region: "Europe" }), "accepter.region");
+            refuses(plain({}, { vpcId: "10.10.0.0/16" }), "accepter.vpcId");
         });
     });
 

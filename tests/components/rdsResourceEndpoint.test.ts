@@ -6,8 +6,20 @@ import {
     RdsResourceEndpointArgs,
     validateRdsResourceEndpointArgs,
 } from "../../infra/components/rdsResourceEndpoint";
-import { MYSQL_PORT } from "../../infra/lib/constants";
-import { declarations, neverRecorded, recorded, uniqueName } from "./support";
+import {
+    assertChildren,
+    assertMysqlRule,
+    assertNothingDeclared,
+    assertOwnSecurityGroup,
+    assertRefuses,
+    declarations,
+    declaredUnder,
+    neverRecorded,
+    observed,
+    recorded,
+    registeredOutputs,
+    uniqueName,
+} from "./support";
 
 const COMPONENT = "cross-account-rds:privatelink:RdsResourceEndpoint";
 const SG = "aws:ec2/securityGroup:SecurityGroup";
@@ -35,34 +47,12 @@ function args(overrides: Partial<RdsResourceEndpointArgs> = {}): RdsResourceEndp
     };
 }
 
-function assertRefuses(build: () => unknown, path: string, detail?: RegExp): void {
-    assert.throws(build, (err: unknown) => {
-        assert.ok(pulumi.InputPropertyError.isInstance(err), String(err));
-        assert.strictEqual(err.propertyPath, path);
-        assert.ok(err.reason.startsWith(`${path}: `), err.reason);
-        if (detail) {
-            assert.match(err.reason, detail);
-        }
-        return true;
-    });
-}
-
 function refuses(value: RdsResourceEndpointArgs, path: string, detail?: RegExp): void {
     assertRefuses(() => validateRdsResourceEndpointArgs(value), path, detail);
 }
 
-function declaredUnder(name: string) {
-    return cloud.resources.filter((r) => r.name === name || r.name.startsWith(`${name}-`));
-}
-
-let registered: pulumi.Inputs | undefined;
 /** The component, noting what it passes to `registerOutputs`. */
-class Observed extends RdsResourceEndpoint {
-    protected override registerOutputs(outputs?: pulumi.Inputs): void {
-        registered = outputs;
-        super.registerOutputs(outputs);
-    }
-}
+const Observed = observed(RdsResourceEndpoint);
 
 describe("RdsResourceEndpoint", () => {
     describe("argument checks", () => {
@@ -158,40 +148,20 @@ describe("RdsResourceEndpoint", () => {
             const name = uniqueName("rre-in");
             const component = new RdsResourceEndpoint(name, args());
             const sgId = await promiseOf(component.endpointSecurityGroupId);
-            const sg = await recorded(SG, `${name}-endpoint-sg`);
-            assert.strictEqual(sg.id, sgId);
-            assert.strictEqual(sg.inputs.vpcId, VPC);
-            assert.strictEqual(sg.inputs.ingress, undefined);
-            assert.strictEqual(sg.inputs.egress, undefined);
-            const ingress = await recorded(INGRESS, `${name}-endpoint-from-function`);
-            assert.deepStrictEqual(ruleOf(ingress.inputs), {
-                securityGroupId: sgId,
-                ipProtocol: "tcp",
-                fromPort: MYSQL_PORT,
-                toPort: MYSQL_PORT,
-                referencedSecurityGroupId: FUNCTION_SG,
-            });
-            const rulesOnEndpointSg = cloud.resources.filter(
-                (r) => (r.type === INGRESS || r.type === EGRESS) && r.inputs.securityGroupId === sgId,
-            );
-            assert.deepStrictEqual(
-                rulesOnEndpointSg.map((r) => r.name),
-                [`${name}-endpoint-from-function`],
-            );
-            assert.ok(rulesOnEndpointSg.every((r) => r.inputs.cidrIpv4 === undefined));
+            assertMysqlRule(await recorded(INGRESS, `${name}-endpoint-from-function`), sgId, FUNCTION_SG);
+            assertOwnSecurityGroup(await recorded(SG, `${name}-endpoint-sg`), sgId, VPC, [
+                `${name}-endpoint-from-function`,
+            ]);
         });
 
         it("lets the function send MySQL to the endpoint's security group", async () => {
             const name = uniqueName("rre-out");
             const component = new RdsResourceEndpoint(name, args());
-            const egress = await recorded(EGRESS, `${name}-function-to-endpoint`);
-            assert.deepStrictEqual(ruleOf(egress.inputs), {
-                securityGroupId: FUNCTION_SG,
-                ipProtocol: "tcp",
-                fromPort: MYSQL_PORT,
-                toPort: MYSQL_PORT,
-                referencedSecurityGroupId: await promiseOf(component.endpointSecurityGroupId),
-            });
+            assertMysqlRule(
+                await recorded(EGRESS, `${name}-function-to-endpoint`),
+                FUNCTION_SG,
+                await promiseOf(component.endpointSecurityGroupId),
+            );
         });
 
         it("accepts no invitation by default (inside one organization there is none)", async () => {
@@ -242,26 +212,19 @@ describe("RdsResourceEndpoint", () => {
             const { opts, declared } = declarations();
             const component = new RdsResourceEndpoint(name, args({ acceptShareInvitation: true }), opts);
             await promiseOf(component.endpointId);
-            const children = declared.filter((d) => d.type !== COMPONENT);
-            assert.ok(children.every((d) => d.parent === component));
-            assert.deepStrictEqual(
-                children.map((d) => `${d.type} ${d.name}`).sort(),
-                [
-                    `${SG} ${name}-endpoint-sg`,
-                    `${INGRESS} ${name}-endpoint-from-function`,
-                    `${EGRESS} ${name}-function-to-endpoint`,
-                    `${ACCEPTER} ${name}-accepter`,
-                    `${ENDPOINT} ${name}-endpoint`,
-                ].sort(),
-            );
+            assertChildren(declared, component, COMPONENT, [
+                `${SG} ${name}-endpoint-sg`,
+                `${INGRESS} ${name}-endpoint-from-function`,
+                `${EGRESS} ${name}-function-to-endpoint`,
+                `${ACCEPTER} ${name}-accepter`,
+                `${ENDPOINT} ${name}-endpoint`,
+            ]);
         });
 
         it("registers the endpoint, its security group and its DNS entries as its outputs", async () => {
             const name = uniqueName("rre-out");
-            registered = undefined;
             const component = new Observed(name, args());
-            const outputs = registered as pulumi.Inputs | undefined;
-            assert.ok(outputs);
+            const outputs = registeredOutputs(component);
             const endpoint = await recorded(ENDPOINT, `${name}-endpoint`);
             assert.deepStrictEqual(await promiseOf(pulumi.output(outputs)), {
                 endpointId: endpoint.id,
@@ -322,15 +285,7 @@ describe("RdsResourceEndpoint", () => {
                 () => new RdsResourceEndpoint(`${name}-x`, args({ resourceConfigurationArn: "rcfg" })),
                 "resourceConfigurationArn",
             );
-            assert.ok(await neverRecorded(COMPONENT, name));
-            assert.deepStrictEqual(declaredUnder(name), []);
+            await assertNothingDeclared(COMPONENT, name);
         });
     });
 });
-
-/** The fields that make a rule what it is (the description only explains it). */
-function ruleOf(inputs: Record<string, unknown>): Record<string, unknown> {
-    const { description, ...rule } = inputs;
-    assert.ok(typeof description === "string" && description.length > 0, "every rule is described");
-    return rule;
-}

@@ -11,7 +11,7 @@ import {
 } from "../../infra/components/secretShare";
 import { CrossAccountRole } from "../../infra/components/crossAccountRole";
 import { evaluate, PolicyJson } from "../../plan/policyEval";
-import { neverRecorded, parsedPolicy, providerRef, recorded, uniqueName } from "./support";
+import { assertRefuses, neverRecorded, parsedPolicy, providerRef, recorded, uniqueName } from "./support";
 
 const OWNER = TEST_ACCOUNT_ID;
 const LOCAL_READER = `arn:aws:iam::${OWNER}:role/data-access-a`;
@@ -36,22 +36,9 @@ function args(overrides: Partial<SecretShareArgs> = {}): SecretShareArgs {
     };
 }
 
-function assertRefuses(overrides: Partial<SecretShareArgs>, key: string, detail?: RegExp): void {
-    assert.throws(
-        () => validateSecretShareArgs(args(overrides)),
-        (err: unknown) => {
-            assert.ok(
-                pulumi.InputPropertyError.isInstance(err),
-                `expected InputPropertyError, got ${String(err)}`,
-            );
-            assert.strictEqual(err.propertyPath, key);
-            assert.ok(err.message.startsWith(`${key}: `), err.message);
-            if (detail) {
-                assert.match(err.message, detail);
-            }
-            return true;
-        },
-    );
+/** Asserts the arguments with `overrides` are refused at `key`. */
+function refuses(overrides: Partial<SecretShareArgs>, key: string): void {
+    assertRefuses(() => validateSecretShareArgs(args(overrides)), key);
 }
 
 describe("SecretShare", () => {
@@ -106,23 +93,23 @@ describe("SecretShare", () => {
             assert.doesNotThrow(() => validateSecretShareArgs(args({ recoveryWindowInDays: 30 })));
         });
 
-        it("refuses an empty reader list", () => assertRefuses({ readers: [] }, "readers"));
+        it("refuses an empty reader list", () => refuses({ readers: [] }, "readers"));
         it("refuses a malformed reader ARN", () =>
-            assertRefuses({ readers: [LOCAL_READER, "fetch-rows"] }, "readers[1]"));
-        it("refuses a wildcard reader", () => assertRefuses({ readers: ["*"] }, "readers[0]"));
+            refuses({ readers: [LOCAL_READER, "fetch-rows"] }, "readers[1]"));
+        it("refuses a wildcard reader", () => refuses({ readers: ["*"] }, "readers[0]"));
         it("refuses an account root as reader", () =>
-            assertRefuses({ readers: [`arn:aws:iam::${OTHER_ACCOUNT_ID}:root`] }, "readers[0]"));
+            refuses({ readers: [`arn:aws:iam::${OTHER_ACCOUNT_ID}:root`] }, "readers[0]"));
         it("refuses a reader listed twice", () =>
-            assertRefuses({ readers: [LOCAL_READER, LOCAL_READER] }, "readers[1]"));
-        it("refuses a malformed owning account id", () => assertRefuses({ accountId: "12345" }, "accountId"));
-        it("refuses a malformed region", () => assertRefuses({ region: "useast1" }, "region"));
+            refuses({ readers: [LOCAL_READER, LOCAL_READER] }, "readers[1]"));
+        it("refuses a malformed owning account id", () => refuses({ accountId: "12345" }, "accountId"));
+        it("refuses a malformed region", () => refuses({ region: "useast1" }, "region"));
         it("refuses a recovery window other than 0 or 7..30 days", () => {
             for (const recoveryWindowInDays of [1, 6, 31, 7.5]) {
-                assertRefuses({ recoveryWindowInDays }, "recoveryWindowInDays");
+                refuses({ recoveryWindowInDays }, "recoveryWindowInDays");
             }
         });
         it("refuses a key alias where a key ARN is needed", () =>
-            assertRefuses({ kmsKeyArn: `arn:aws:kms:us-east-1:${OWNER}:alias/reader` }, "kmsKeyArn"));
+            refuses({ kmsKeyArn: `arn:aws:kms:us-east-1:${OWNER}:alias/reader` }, "kmsKeyArn"));
     });
 
     describe("resources", () => {
@@ -190,23 +177,10 @@ describe("SecretShare", () => {
 
         it("offers readers exactly the statements they need in their identity policy", async () => {
             const share = new SecretShare(uniqueName("share-reader"), args());
-            const [secretArn, keyArn] = await Promise.all([
-                promiseOf(share.secretArn),
-                promiseOf(share.kmsKeyArn),
-            ]);
-            assert.deepStrictEqual(await promiseOf(share.readerStatements()), [
-                {
-                    Effect: "Allow",
-                    Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-                    Resource: secretArn,
-                },
-                {
-                    Effect: "Allow",
-                    Action: "kms:Decrypt",
-                    Resource: keyArn,
-                    Condition: { StringEquals: { "kms:ViaService": VIA } },
-                },
-            ]);
+            assert.deepStrictEqual(
+                await promiseOf(share.readerStatements()),
+                await expectedReaderStatements(share),
+            );
         });
 
         it("uses an existing key instead of creating one", async () => {
@@ -291,29 +265,6 @@ describe("SecretShare", () => {
     });
 
     describe("grantRead", () => {
-        /** The statements a reader of `share` needs, with its exact ARNs. */
-        async function expectedStatements(share: SecretShare): Promise<unknown[]> {
-            const [secretArn, keyArn] = await Promise.all([
-                promiseOf(share.secretArn),
-                promiseOf(share.kmsKeyArn),
-            ]);
-            assert.match(secretArn, /^arn:aws:secretsmanager:us-east-1:\d{12}:secret:/);
-            assert.match(keyArn, /^arn:aws:kms:us-east-1:\d{12}:key\//);
-            return [
-                {
-                    Effect: "Allow",
-                    Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-                    Resource: secretArn,
-                },
-                {
-                    Effect: "Allow",
-                    Action: "kms:Decrypt",
-                    Resource: keyArn,
-                    Condition: { StringEquals: { "kms:ViaService": VIA } },
-                },
-            ];
-        }
-
         it("gives a role of the secret's account exactly the read statements, on exactly this secret and key", async () => {
             const name = uniqueName("grant-local");
             const role = new aws.iam.Role(`${name}-role`, { assumeRolePolicy: "{}" });
@@ -325,7 +276,7 @@ describe("SecretShare", () => {
             assert.strictEqual(policy.accountId, OWNER);
             const doc = parsedPolicy(policy);
             assert.strictEqual(doc.Version, "2012-10-17");
-            assert.deepStrictEqual(doc.Statement, await expectedStatements(share));
+            assert.deepStrictEqual(doc.Statement, await expectedReaderStatements(share));
         });
 
         it("gives a CrossAccountRole in another account the statements, with that account's provider", async () => {
@@ -351,7 +302,7 @@ describe("SecretShare", () => {
                 /cross-account-rds:iam:CrossAccountRole\$aws:iam\/rolePolicy:RolePolicy::/,
             );
             const doc = parsedPolicy(policy);
-            assert.deepStrictEqual(doc.Statement, await expectedStatements(share));
+            assert.deepStrictEqual(doc.Statement, await expectedReaderStatements(share));
 
             // Together with the secret's resource policy and the key policy, the role can read, and only so.
             const roleArn = await promiseOf(role.roleArn);
@@ -418,6 +369,26 @@ describe("SecretShare", () => {
         });
     });
 });
+
+/** The statements a reader of `share` needs, with its exact ARNs. */
+async function expectedReaderStatements(share: SecretShare): Promise<unknown[]> {
+    const [secretArn, keyArn] = await Promise.all([promiseOf(share.secretArn), promiseOf(share.kmsKeyArn)]);
+    assert.match(secretArn, /^arn:aws:secretsmanager:us-east-1:\d{12}:secret:/);
+    assert.match(keyArn, /^arn:aws:kms:us-east-1:\d{12}:key\//);
+    return [
+        {
+            Effect: "Allow",
+            Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+            Resource: secretArn,
+        },
+        {
+            Effect: "Allow",
+            Action: "kms:Decrypt",
+            Resource: keyArn,
+            Condition: { StringEquals: { "kms:ViaService": VIA } },
+        },
+    ];
+}
 
 function isRegistered(type: string, name: string): boolean {
     return cloud.find(type, name).length > 0;

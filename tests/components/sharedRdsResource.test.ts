@@ -1,4 +1,4 @@
-import { OTHER_ACCOUNT_ID, TEST_ACCOUNT_ID, cloud, promiseOf } from "../support/mocks";
+import { OTHER_ACCOUNT_ID, TEST_ACCOUNT_ID, promiseOf } from "../support/mocks";
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import {
@@ -6,8 +6,20 @@ import {
     SharedRdsResourceArgs,
     validateSharedRdsResourceArgs,
 } from "../../infra/components/sharedRdsResource";
-import { MYSQL_PORT } from "../../infra/lib/constants";
-import { declarations, neverRecorded, recorded, uniqueName } from "./support";
+import {
+    assertChildren,
+    assertMysqlRule,
+    assertNothingDeclared,
+    assertOwnSecurityGroup,
+    assertRefuses,
+    declarations,
+    declaredUnder,
+    neverRecorded,
+    observed,
+    recorded,
+    registeredOutputs,
+    uniqueName,
+} from "./support";
 
 const COMPONENT = "cross-account-rds:privatelink:SharedRdsResource";
 const SG = "aws:ec2/securityGroup:SecurityGroup";
@@ -40,35 +52,12 @@ function args(overrides: Partial<SharedRdsResourceArgs> = {}): SharedRdsResource
     };
 }
 
-function assertRefuses(build: () => unknown, path: string, detail?: RegExp): void {
-    assert.throws(build, (err: unknown) => {
-        assert.ok(pulumi.InputPropertyError.isInstance(err), String(err));
-        assert.strictEqual(err.propertyPath, path);
-        assert.ok(err.reason.startsWith(`${path}: `), err.reason);
-        if (detail) {
-            assert.match(err.reason, detail);
-        }
-        return true;
-    });
-}
-
 function refuses(name: string, value: SharedRdsResourceArgs, path: string, detail?: RegExp): void {
     assertRefuses(() => validateSharedRdsResourceArgs(name, value), path, detail);
 }
 
-/** Everything recorded under `name` (the component and its children). */
-function declaredUnder(name: string) {
-    return cloud.resources.filter((r) => r.name === name || r.name.startsWith(`${name}-`));
-}
-
-let registered: pulumi.Inputs | undefined;
 /** The component, noting what it passes to `registerOutputs`. */
-class Observed extends SharedRdsResource {
-    protected override registerOutputs(outputs?: pulumi.Inputs): void {
-        registered = outputs;
-        super.registerOutputs(outputs);
-    }
-}
+const Observed = observed(SharedRdsResource);
 
 describe("SharedRdsResource", () => {
     describe("argument checks", () => {
@@ -156,40 +145,19 @@ describe("SharedRdsResource", () => {
             const name = uniqueName("shared-sg");
             const shared = new SharedRdsResource(name, args());
             const sgId = await promiseOf(shared.gatewaySecurityGroupId);
-            const sg = await recorded(SG, `${name}-gateway-sg`);
-            assert.strictEqual(sg.id, sgId);
-            assert.strictEqual(sg.inputs.vpcId, VPC);
-            assert.strictEqual(sg.inputs.ingress, undefined);
-            assert.strictEqual(sg.inputs.egress, undefined);
             const egress = await recorded(EGRESS, `${name}-gateway-to-db`);
-            assert.deepStrictEqual(ruleOf(egress.inputs), {
-                securityGroupId: sgId,
-                ipProtocol: "tcp",
-                fromPort: MYSQL_PORT,
-                toPort: MYSQL_PORT,
-                referencedSecurityGroupId: DB_SG,
-            });
+            assertMysqlRule(egress, sgId, DB_SG);
             assert.strictEqual(egress.inputs.cidrIpv4, undefined);
-            const rulesOnGatewaySg = cloud.resources.filter(
-                (r) => (r.type === INGRESS || r.type === EGRESS) && r.inputs.securityGroupId === sgId,
-            );
-            assert.deepStrictEqual(
-                rulesOnGatewaySg.map((r) => r.name),
-                [`${name}-gateway-to-db`],
-            );
+            assertOwnSecurityGroup(await recorded(SG, `${name}-gateway-sg`), sgId, VPC, [
+                `${name}-gateway-to-db`,
+            ]);
         });
 
         it("admits MySQL into the RDS security group from the gateway's group only", async () => {
             const name = uniqueName("shared-dbsg");
             const shared = new SharedRdsResource(name, args());
             const ingress = await recorded(INGRESS, `${name}-db-from-gateway`);
-            assert.deepStrictEqual(ruleOf(ingress.inputs), {
-                securityGroupId: DB_SG,
-                ipProtocol: "tcp",
-                fromPort: MYSQL_PORT,
-                toPort: MYSQL_PORT,
-                referencedSecurityGroupId: await promiseOf(shared.gatewaySecurityGroupId),
-            });
+            assertMysqlRule(ingress, DB_SG, await promiseOf(shared.gatewaySecurityGroupId));
             assert.strictEqual(ingress.inputs.cidrIpv4, undefined);
         });
 
@@ -277,33 +245,26 @@ describe("SharedRdsResource", () => {
             const { opts, declared } = declarations();
             const shared = new SharedRdsResource(name, args(), opts);
             await promiseOf(shared.resourceConfigurationArn);
-            const children = declared.filter((d) => d.type !== COMPONENT);
-            assert.ok(children.every((d) => d.parent === shared));
-            assert.deepStrictEqual(
-                children.map((d) => `${d.type} ${d.name}`).sort(),
-                [
-                    `${SG} ${name}-gateway-sg`,
-                    `${EGRESS} ${name}-gateway-to-db`,
-                    `${INGRESS} ${name}-db-from-gateway`,
-                    `${GATEWAY} ${name}-gateway`,
-                    `${CONFIG} ${name}-config`,
-                    ...["engineering", "partner"].flatMap((c) => [
-                        `${SHARE} ${name}-share-${c}`,
-                        `${SHARED_RESOURCE} ${name}-share-${c}-resource`,
-                        `${SHARED_WITH} ${name}-share-${c}-principal`,
-                    ]),
-                ].sort(),
-            );
+            assertChildren(declared, shared, COMPONENT, [
+                `${SG} ${name}-gateway-sg`,
+                `${EGRESS} ${name}-gateway-to-db`,
+                `${INGRESS} ${name}-db-from-gateway`,
+                `${GATEWAY} ${name}-gateway`,
+                `${CONFIG} ${name}-config`,
+                ...["engineering", "partner"].flatMap((c) => [
+                    `${SHARE} ${name}-share-${c}`,
+                    `${SHARED_RESOURCE} ${name}-share-${c}-resource`,
+                    `${SHARED_WITH} ${name}-share-${c}-principal`,
+                ]),
+            ]);
             const urn = await promiseOf(shared.urn);
             assert.ok(urn.includes(`::${COMPONENT}::${name}`), urn);
         });
 
         it("registers the gateway, configuration and per-consumer share ARNs as its outputs", async () => {
             const name = uniqueName("shared-out");
-            registered = undefined;
             const shared = new Observed(name, args());
-            const outputs = registered as pulumi.Inputs | undefined;
-            assert.ok(outputs);
+            const outputs = registeredOutputs(shared);
             const resolved = await promiseOf(pulumi.output(outputs));
             assert.deepStrictEqual(resolved, {
                 gatewaySecurityGroupId: await promiseOf(shared.gatewaySecurityGroupId),
@@ -361,15 +322,7 @@ describe("SharedRdsResource", () => {
                 () => new SharedRdsResource(`${name}-x`, args({ subnetIds: [SUBNETS[0]] })),
                 "subnetIds",
             );
-            assert.ok(await neverRecorded(COMPONENT, name));
-            assert.deepStrictEqual(declaredUnder(name), []);
+            await assertNothingDeclared(COMPONENT, name);
         });
     });
 });
-
-/** The fields that make a rule what it is (the description only explains it). */
-function ruleOf(inputs: Record<string, unknown>): Record<string, unknown> {
-    const { description, ...rule } = inputs;
-    assert.ok(typeof description === "string" && description.length > 0, "every rule is described");
-    return rule;
-}

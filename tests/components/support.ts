@@ -1,7 +1,9 @@
 // Helpers shared by the component tests; import tests/support/mocks first in each test file.
+import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { cloud, promiseOf } from "../support/mocks";
 import type { RecordedResource } from "../../plan/mockCloud";
+import { MYSQL_PORT } from "../../infra/lib/constants";
 
 /** The single resource of `type` named `name`, once the mock has recorded it (bounded wait). */
 export async function recorded(type: string, name: string, timeoutMs = 3000): Promise<RecordedResource> {
@@ -72,4 +74,121 @@ export function declarations(): { opts: pulumi.ComponentResourceOptions; declare
         return undefined;
     };
     return { opts: { transformations: [note] }, declared };
+}
+
+/** Every resource recorded under `name`: the component itself and its children (`${name}-...`). */
+export function declaredUnder(name: string): RecordedResource[] {
+    return cloud.resources.filter((r) => r.name === name || r.name.startsWith(`${name}-`));
+}
+
+/**
+ * Asserts that every child declared under `component` (noted by `declarations()`) has it as its parent,
+ * and that the children are exactly `expected` (`"<type> <name>"`, in any order).
+ */
+export function assertChildren(
+    declared: readonly Declared[],
+    component: pulumi.ComponentResource,
+    componentType: string,
+    expected: readonly string[],
+): void {
+    const children = declared.filter((d) => d.type !== componentType);
+    assert.ok(children.every((d) => d.parent === component));
+    assert.deepStrictEqual(children.map((d) => `${d.type} ${d.name}`).sort(), [...expected].sort());
+}
+
+/** Asserts that neither the component `name` of `componentType` nor anything under its name was declared. */
+export async function assertNothingDeclared(componentType: string, name: string): Promise<void> {
+    assert.ok(await neverRecorded(componentType, name));
+    assert.deepStrictEqual(declaredUnder(name), []);
+}
+
+/**
+ * Asserts that `build` throws the SDK's InputPropertyError for `propertyPath`, with a reason (its message)
+ * that starts with that path and matches `detail` when given.
+ */
+export function assertRefuses(build: () => unknown, propertyPath: string, detail?: RegExp): void {
+    assert.throws(build, (err: unknown) => {
+        assert.ok(
+            pulumi.InputPropertyError.isInstance(err),
+            `expected InputPropertyError, got ${String(err)}`,
+        );
+        assert.strictEqual(err.propertyPath, propertyPath);
+        assert.strictEqual(err.message, err.reason);
+        assert.ok(err.reason.startsWith(`${propertyPath}: `), err.reason);
+        if (detail) {
+            assert.match(err.reason, detail);
+        }
+        return true;
+    });
+}
+
+/**
+ * Asserts that the recorded security group rule `rule` (ingress or egress) is described and passes exactly
+ * TCP 3306 between the group `securityGroupId` and the group `peerGroupId`, no address range.
+ */
+export function assertMysqlRule(rule: RecordedResource, securityGroupId: string, peerGroupId: string): void {
+    const { description, ...fields } = rule.inputs;
+    assert.ok(typeof description === "string" && description.length > 0, "every rule is described");
+    assert.deepStrictEqual(fields, {
+        securityGroupId,
+        ipProtocol: "tcp",
+        fromPort: MYSQL_PORT,
+        toPort: MYSQL_PORT,
+        referencedSecurityGroupId: peerGroupId,
+    });
+}
+
+/**
+ * Asserts that the recorded security group `sg` is the group `id` in `vpcId` with no inline rules, and that
+ * the only rule resources on it are `ruleNames`, none of them open to an address range.
+ */
+export function assertOwnSecurityGroup(
+    sg: RecordedResource,
+    id: string,
+    vpcId: string,
+    ruleNames: readonly string[],
+): void {
+    assert.strictEqual(sg.id, id);
+    assert.strictEqual(sg.inputs.vpcId, vpcId);
+    assert.strictEqual(sg.inputs.ingress, undefined);
+    assert.strictEqual(sg.inputs.egress, undefined);
+    const rules = cloud.resources.filter(
+        (r) => RULE_TYPES.includes(r.type) && r.inputs.securityGroupId === id,
+    );
+    assert.deepStrictEqual(
+        rules.map((r) => r.name),
+        ruleNames,
+    );
+    assert.ok(rules.every((r) => r.inputs.cidrIpv4 === undefined));
+}
+
+const RULE_TYPES = [
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+];
+
+const registered = new WeakMap<pulumi.Resource, pulumi.Inputs | undefined>();
+
+/**
+ * The component class `Base`, noting what each instance passes to `registerOutputs` (read it with
+ * `registeredOutputs`). A WeakMap, not a field: the base constructor calls `registerOutputs` before a
+ * subclass's fields exist.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function observed<T extends new (...args: any[]) => pulumi.ComponentResource>(Base: T): T {
+    return class extends Base {
+        protected override registerOutputs(
+            outputs?: pulumi.Inputs | Promise<pulumi.Inputs> | pulumi.Output<pulumi.Inputs>,
+        ): void {
+            registered.set(this, outputs as pulumi.Inputs | undefined);
+            super.registerOutputs(outputs);
+        }
+    };
+}
+
+/** What `component` (of a class made by `observed`) passed to `registerOutputs`; fails if it never did. */
+export function registeredOutputs(component: pulumi.Resource): pulumi.Inputs {
+    const outputs = registered.get(component);
+    assert.ok(outputs, "the component registered no outputs");
+    return outputs;
 }
