@@ -1,0 +1,254 @@
+import assert from "node:assert/strict";
+import {
+    Cidr,
+    cidrContains,
+    cidrProblem,
+    cidrsOverlap,
+    isOpenCidr,
+    overlapProblem,
+    parseCidr,
+    PREFERRED_SUBNET_PREFIX,
+    SMALLEST_SUBNET_PREFIX,
+    subnetFitProblem,
+    subnetPrefix,
+} from "../../../infra/lib/cidr";
+
+/** A block the test knows is valid. */
+function cidr(text: string): Cidr {
+    const parsed = parseCidr(text);
+    assert.ok(parsed, `${text} should parse`);
+    return parsed;
+}
+
+describe("infra/lib/cidr: IPv4 blocks, overlap and subnet sizing", () => {
+    describe("parseCidr", () => {
+        it("reads a block's first and last address and its prefix, keeping the text as written", () => {
+            assert.deepEqual(parseCidr("10.10.0.0/16"), {
+                text: "10.10.0.0/16",
+                first: 0x0a0a0000,
+                last: 0x0a0affff,
+                prefix: 16,
+            });
+            assert.deepEqual(parseCidr("192.168.4.0/22"), {
+                text: "192.168.4.0/22",
+                first: 0xc0a80400,
+                last: 0xc0a807ff,
+                prefix: 22,
+            });
+        });
+
+        it("covers the whole address space at /0 and one address at /32, without going negative", () => {
+            assert.deepEqual(parseCidr("0.0.0.0/0"), {
+                text: "0.0.0.0/0",
+                first: 0,
+                last: 0xffffffff,
+                prefix: 0,
+            });
+            const top = cidr("255.255.255.255/32");
+            assert.equal(top.first, 0xffffffff);
+            assert.equal(top.last, 0xffffffff);
+            assert.ok(cidr("200.0.0.0/8").first > 0, "addresses above 128.0.0.0 stay unsigned");
+        });
+
+        it("refuses a block with host bits set instead of masking it", () => {
+            for (const text of [
+                "10.10.0.1/16",
+                "10.10.1.0/16",
+                "10.0.0.128/24",
+                "10.0.0.1/31",
+                "1.0.0.0/0",
+            ]) {
+                assert.equal(parseCidr(text), undefined, text);
+            }
+        });
+
+        it("refuses octets above 255, prefixes above 32 and anything not shaped a.b.c.d/n", () => {
+            for (const text of [
+                "256.0.0.0/8",
+                "10.0.0.300/32",
+                "10.0.0.0/33",
+                "10.0.0.0/99",
+                "10.0.0.0",
+                "10.0.0/16",
+                "10.0.0.0.0/16",
+                "10.0.0.0/",
+                " 10.0.0.0/16",
+                "10.0.0.0/16 ",
+                "10.0.0.0/-1",
+                "a.b.c.d/16",
+                "::/0",
+                "",
+            ]) {
+                assert.equal(parseCidr(text), undefined, JSON.stringify(text));
+            }
+        });
+    });
+
+    describe("cidrProblem", () => {
+        it("accepts a valid block within the prefix range", () => {
+            assert.equal(cidrProblem("10.10.0.0/16"), undefined);
+            assert.equal(cidrProblem("10.10.0.0/16", { minPrefix: 16, maxPrefix: 28 }), undefined);
+            assert.equal(cidrProblem("10.10.0.0/28", { minPrefix: 16, maxPrefix: 28 }), undefined);
+        });
+
+        it("names the value and shows the expected form when it is not a block", () => {
+            assert.equal(
+                cidrProblem("10.10.0.1/16"),
+                '"10.10.0.1/16" is not an IPv4 CIDR block with its host bits zero (like 10.10.0.0/16)',
+            );
+            assert.match(cidrProblem(1010) ?? "", /^1010 is not an IPv4 CIDR block/);
+            assert.match(cidrProblem(undefined) ?? "", /^missing value is not an IPv4 CIDR block/);
+        });
+
+        it("names the allowed prefix range when the block is too large or too small", () => {
+            const range = { minPrefix: 16, maxPrefix: 28 };
+            assert.equal(
+                cidrProblem("10.0.0.0/8", range),
+                "10.0.0.0/8 must have a prefix between /16 and /28",
+            );
+            assert.equal(
+                cidrProblem("10.0.0.0/29", range),
+                "10.0.0.0/29 must have a prefix between /16 and /28",
+            );
+            assert.match(cidrProblem("10.0.0.0/8", { minPrefix: 16 }) ?? "", /between \/16 and \/32/);
+        });
+    });
+
+    describe("cidrContains", () => {
+        it("holds a block inside it, and itself", () => {
+            assert.equal(cidrContains(cidr("10.10.0.0/16"), cidr("10.10.5.0/24")), true);
+            assert.equal(cidrContains(cidr("10.10.0.0/16"), cidr("10.10.255.240/28")), true);
+            assert.equal(cidrContains(cidr("10.10.0.0/16"), cidr("10.10.0.0/16")), true);
+        });
+
+        it("does not hold a larger, neighbouring or partly outside block", () => {
+            assert.equal(cidrContains(cidr("10.10.5.0/24"), cidr("10.10.0.0/16")), false);
+            assert.equal(cidrContains(cidr("10.10.0.0/16"), cidr("10.11.0.0/24")), false);
+            assert.equal(cidrContains(cidr("10.10.1.0/24"), cidr("10.10.0.0/23")), false);
+        });
+    });
+
+    describe("cidrsOverlap", () => {
+        it("sees nested and equal blocks as overlapping, in either order", () => {
+            const pairs: Array<[string, string]> = [
+                ["10.0.0.0/16", "10.0.128.0/24"],
+                ["10.0.0.0/23", "10.0.1.0/24"],
+                ["10.0.0.0/16", "10.0.0.0/16"],
+                ["0.0.0.0/0", "192.168.0.0/16"],
+            ];
+            for (const [a, b] of pairs) {
+                assert.equal(cidrsOverlap(cidr(a), cidr(b)), true, `${a} ${b}`);
+                assert.equal(cidrsOverlap(cidr(b), cidr(a)), true, `${b} ${a}`);
+            }
+        });
+
+        it("sees adjacent and distant blocks as disjoint, in either order", () => {
+            const pairs: Array<[string, string]> = [
+                ["10.0.0.0/24", "10.0.1.0/24"],
+                ["10.10.0.0/16", "10.11.0.0/16"],
+                ["10.10.0.0/16", "10.20.0.0/16"],
+                ["10.0.0.0/25", "10.0.0.128/25"],
+            ];
+            for (const [a, b] of pairs) {
+                assert.equal(cidrsOverlap(cidr(a), cidr(b)), false, `${a} ${b}`);
+                assert.equal(cidrsOverlap(cidr(b), cidr(a)), false, `${b} ${a}`);
+            }
+        });
+    });
+
+    describe("isOpenCidr", () => {
+        it("recognises every spelling of a range that admits all addresses", () => {
+            for (const text of ["0.0.0.0/0", "::/0", " 0.0.0.0/0 ", "0.0.0.0/00", "10.0.0.0/0"]) {
+                assert.equal(isOpenCidr(text), true, JSON.stringify(text));
+            }
+        });
+
+        it("does not flag a bounded range whose prefix merely contains a 0", () => {
+            for (const text of [
+                "10.0.0.0/8",
+                "0.0.0.0/1",
+                "10.0.0.0/10",
+                "10.0.0.0/20",
+                "10.0.0.0/30",
+                "::/64",
+            ]) {
+                assert.equal(isOpenCidr(text), false, text);
+            }
+        });
+    });
+
+    describe("subnetPrefix", () => {
+        it(`gives /${PREFERRED_SUBNET_PREFIX} subnets whenever the VPC has room for one per zone`, () => {
+            assert.equal(PREFERRED_SUBNET_PREFIX, 24);
+            assert.equal(subnetPrefix(16, 2), 24);
+            assert.equal(subnetPrefix(16, 6), 24);
+            assert.equal(subnetPrefix(21, 6), 24);
+            assert.equal(subnetPrefix(22, 4), 24);
+        });
+
+        it("splits a small VPC into equal smaller subnets, rounding the count up to a power of two", () => {
+            assert.equal(subnetPrefix(24, 2), 25);
+            assert.equal(subnetPrefix(24, 3), 26);
+            assert.equal(subnetPrefix(24, 4), 26);
+            assert.equal(subnetPrefix(24, 6), 27);
+            assert.equal(subnetPrefix(23, 6), 26);
+            assert.equal(subnetPrefix(26, 4), 28);
+        });
+
+        it(`has no answer when the subnets would be smaller than /${SMALLEST_SUBNET_PREFIX}, AWS's smallest`, () => {
+            assert.equal(SMALLEST_SUBNET_PREFIX, 28);
+            assert.equal(subnetPrefix(24, 17), undefined);
+            assert.equal(subnetPrefix(26, 5), undefined);
+            assert.equal(subnetPrefix(28, 2), undefined);
+            assert.equal(subnetPrefix(28, 1), 28, "a /28 VPC holds one /28 subnet");
+        });
+
+        it("treats a count below one as one subnet", () => {
+            assert.equal(subnetPrefix(24, 1), 24);
+            assert.equal(subnetPrefix(24, 0), 24);
+        });
+    });
+
+    describe("subnetFitProblem", () => {
+        it("is silent when the zones fit", () => {
+            assert.equal(subnetFitProblem(cidr("10.10.0.0/16"), 6), undefined);
+            assert.equal(subnetFitProblem(cidr("10.10.0.0/26"), 4), undefined);
+        });
+
+        it("shows the arithmetic: how many /28 subnets the block holds against the zones asked for", () => {
+            assert.equal(
+                subnetFitProblem(cidr("10.10.0.0/26"), 5),
+                "10.10.0.0/26 holds at most 4 subnets of /28 (AWS's smallest), but availabilityZoneCount " +
+                    "asks for 5; use a larger block or fewer zones",
+            );
+            assert.match(subnetFitProblem(cidr("10.10.0.0/28"), 2) ?? "", /holds at most 1 subnets of \/28/);
+        });
+    });
+
+    describe("overlapProblem", () => {
+        const others = [
+            { key: "consumers[0].vpcCidr", cidr: cidr("10.20.0.0/16") },
+            { key: "vpcCidr", cidr: cidr("10.10.0.0/16") },
+        ];
+
+        it("names the key and block it overlaps, and why that matters", () => {
+            assert.equal(
+                overlapProblem(cidr("10.10.5.0/24"), others),
+                "10.10.5.0/24 overlaps vpcCidr (10.10.0.0/16); peered VPCs need disjoint CIDR blocks",
+            );
+        });
+
+        it("names the first overlapping key when several overlap", () => {
+            assert.match(
+                overlapProblem(cidr("10.0.0.0/8"), others) ?? "",
+                /overlaps consumers\[0\]\.vpcCidr/,
+            );
+        });
+
+        it("is silent for a disjoint block, adjacent ones included, and when there is nothing to compare", () => {
+            assert.equal(overlapProblem(cidr("10.30.0.0/16"), others), undefined);
+            assert.equal(overlapProblem(cidr("10.11.0.0/16"), others), undefined);
+            assert.equal(overlapProblem(cidr("10.10.0.0/16"), []), undefined);
+        });
+    });
+});

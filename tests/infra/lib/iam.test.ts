@@ -1,0 +1,183 @@
+import assert from "node:assert/strict";
+import {
+    actionMatches,
+    arnMatches,
+    asList,
+    globMatch,
+    oneOrMany,
+    partitionOf,
+    policyDocument,
+    POLICY_VERSION,
+    rootArn,
+    toPolicyJson,
+} from "../../../infra/lib/iam";
+
+describe("infra/lib/iam: policy documents and IAM's pattern matching", () => {
+    describe("globMatch", () => {
+        it("lets * stand for any run of characters, the empty run and newlines included", () => {
+            assert.equal(globMatch("s3:Get*", "s3:GetObject"), true);
+            assert.equal(globMatch("s3:Get*", "s3:Get"), true);
+            assert.equal(globMatch("*", ""), true);
+            assert.equal(globMatch("a*c", "a\nb\nc"), true);
+            assert.equal(globMatch("s3:Get*", "s3:PutObject"), false);
+        });
+
+        it("lets ? stand for exactly one character", () => {
+            assert.equal(globMatch("a?c", "abc"), true);
+            assert.equal(globMatch("a?c", "ac"), false);
+            assert.equal(globMatch("a?c", "abbc"), false);
+        });
+
+        it("matches the whole value, never a part of it", () => {
+            assert.equal(globMatch("Get", "xGetx"), false);
+            assert.equal(globMatch("*Get", "xGetx"), false);
+            assert.equal(globMatch("Get*", "xGet"), false);
+            assert.equal(globMatch("", "x"), false);
+        });
+
+        it("takes every other character literally, regular-expression syntax included", () => {
+            const literal = ["a.b", "a+b", "(x)", "[ab]", "a|b", "^a$", "a{2}", "a\\b", "a/b", "a-b"];
+            for (const pattern of literal) {
+                assert.equal(globMatch(pattern, pattern), true, pattern);
+            }
+            assert.equal(globMatch("a.b", "axb"), false);
+            assert.equal(globMatch("a+b", "aab"), false);
+            assert.equal(globMatch("[ab]", "a"), false);
+            assert.equal(globMatch("a|b", "a"), false);
+            assert.equal(globMatch("a{2}", "aa"), false);
+            assert.equal(globMatch("a\\b", "a\b"), false);
+        });
+
+        it("is case-sensitive unless asked otherwise", () => {
+            assert.equal(globMatch("role/Reader", "role/reader"), false);
+            assert.equal(globMatch("role/Reader", "role/reader", { ignoreCase: true }), true);
+        });
+    });
+
+    describe("actionMatches", () => {
+        it("compares actions case-insensitively, as IAM does", () => {
+            assert.equal(actionMatches("secretsmanager:Get*", "SecretsManager:GetSecretValue"), true);
+            assert.equal(actionMatches("STS:assumerole", "sts:AssumeRole"), true);
+            assert.equal(actionMatches("kms:*", "KMS:Decrypt"), true);
+        });
+
+        it("does not let a prefix cover another service or action", () => {
+            assert.equal(actionMatches("secretsmanager:Get*", "secretsmanager:PutSecretValue"), false);
+            assert.equal(actionMatches("kms:*", "kms2:Decrypt"), false);
+            assert.equal(actionMatches("sts:AssumeRole", "sts:AssumeRoleWithWebIdentity"), false);
+        });
+    });
+
+    describe("arnMatches", () => {
+        it("matches the six parts one by one, the resource part keeping its own colons", () => {
+            assert.equal(
+                arnMatches("arn:aws:iam::*:role/reader", "arn:aws:iam::111111112974:role/reader"),
+                true,
+            );
+            assert.equal(
+                arnMatches(
+                    "arn:aws:logs:us-east-1:111111112974:log-group:/aws/lambda/fetch-rows:*",
+                    "arn:aws:logs:us-east-1:111111112974:log-group:/aws/lambda/fetch-rows:log-stream:2024/x",
+                ),
+                true,
+            );
+            assert.equal(
+                arnMatches("arn:aws:iam::*:role/reader", "arn:aws:iam::111111112974:role/writer"),
+                false,
+            );
+        });
+
+        it("does not let a * in the account part swallow the resource part", () => {
+            // As one glob, `*` would take "111111112974:role/x" and the pattern would match.
+            assert.equal(globMatch("arn:aws:iam::*:root", "arn:aws:iam::111111112974:role/x:root"), true);
+            assert.equal(arnMatches("arn:aws:iam::*:root", "arn:aws:iam::111111112974:role/x:root"), false);
+        });
+
+        it("does not let a * in the region part swallow the account", () => {
+            const pattern = "arn:aws:secretsmanager:*:111111112974:secret:db-*";
+            const elsewhere =
+                "arn:aws:secretsmanager:us-east-1:222222225884:secret:x:111111112974:secret:db-a";
+            assert.equal(globMatch(pattern, elsewhere), true);
+            assert.equal(arnMatches(pattern, elsewhere), false);
+            assert.equal(
+                arnMatches(pattern, "arn:aws:secretsmanager:eu-west-1:111111112974:secret:db-a"),
+                true,
+            );
+        });
+
+        it("compares ARNs case-sensitively", () => {
+            assert.equal(
+                arnMatches("arn:aws:iam::*:role/Reader", "arn:aws:iam::111111112974:role/reader"),
+                false,
+            );
+        });
+
+        it("falls back to one glob when the pattern or value is not an ARN", () => {
+            assert.equal(arnMatches("*", "arn:aws:iam::111111112974:root"), true);
+            assert.equal(arnMatches("arn:aws:iam::*:root", "*"), false);
+        });
+    });
+
+    describe("documents and their JSON", () => {
+        it("builds a document of the one policy language version", () => {
+            assert.equal(POLICY_VERSION, "2012-10-17");
+            const statement = { Effect: "Allow" as const, Action: "sts:AssumeRole", Resource: "*" };
+            assert.deepEqual(policyDocument([statement]), { Version: "2012-10-17", Statement: [statement] });
+        });
+
+        it("serializes a document compactly, Version first, the same text every time", () => {
+            const document = policyDocument([
+                { Sid: "Read", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: "*" },
+            ]);
+            const expected =
+                '{"Version":"2012-10-17","Statement":[{"Sid":"Read","Effect":"Allow",' +
+                '"Action":["secretsmanager:GetSecretValue"],"Resource":"*"}]}';
+            assert.equal(toPolicyJson(document), expected);
+            assert.equal(toPolicyJson(document), toPolicyJson(structuredClone(document)));
+            assert.deepEqual(JSON.parse(toPolicyJson(document)), document);
+        });
+    });
+
+    describe("oneOrMany and asList", () => {
+        it("oneOrMany gives a single value as itself and several as a new list", () => {
+            assert.equal(oneOrMany(["sts:AssumeRole"]), "sts:AssumeRole");
+            const many = ["a", "b"];
+            const result = oneOrMany(many);
+            assert.deepEqual(result, ["a", "b"]);
+            assert.notEqual(result, many, "the caller's list is not handed back");
+            assert.deepEqual(oneOrMany([]), []);
+        });
+
+        it("asList gives nothing for undefined, a one-item list for a value, a copy of a list", () => {
+            assert.deepEqual(asList(undefined), []);
+            assert.deepEqual(asList("sts:AssumeRole"), ["sts:AssumeRole"]);
+            const list = ["a", "b"];
+            const result = asList(list);
+            assert.deepEqual(result, ["a", "b"]);
+            assert.notEqual(result, list);
+            assert.deepEqual(asList(oneOrMany(["x"])), ["x"], "asList undoes oneOrMany");
+        });
+    });
+
+    describe("ARNs", () => {
+        it("rootArn names an account's root principal, in the aws partition unless told", () => {
+            assert.equal(rootArn("111111112974"), "arn:aws:iam::111111112974:root");
+            assert.equal(rootArn("111111112974", "aws-cn"), "arn:aws-cn:iam::111111112974:root");
+        });
+
+        it("partitionOf reads the partition of an ARN, and nothing from a non-ARN", () => {
+            assert.equal(partitionOf("arn:aws:iam::111111112974:root"), "aws");
+            assert.equal(partitionOf("arn:aws-us-gov:iam::111111112974:root"), "aws-us-gov");
+            assert.equal(partitionOf("arn:aws-cn:s3:::bucket"), "aws-cn");
+            for (const value of [
+                "111111112974",
+                "*",
+                "arn:azure:iam::1:root",
+                "arn::iam::1:root",
+                "xarn:aws:s3",
+            ]) {
+                assert.equal(partitionOf(value), undefined, value);
+            }
+        });
+    });
+});

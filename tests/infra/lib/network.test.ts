@@ -1,0 +1,153 @@
+import { promiseOf } from "../../support/mocks";
+import assert from "node:assert/strict";
+import * as aws from "@pulumi/aws";
+import {
+    interfaceEndpoint,
+    isolatedSubnetPrefix,
+    isolatedVpc,
+    tcpRule,
+    TcpRuleArgs,
+} from "../../../infra/lib/network";
+import { neverRecorded, providerRef, recorded, uniqueName } from "../../components/support";
+
+const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
+const EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule";
+const ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint";
+const AWSX_VPC = "awsx:ec2:Vpc";
+/** Every input of a security group rule that names its peer. */
+const PEER_INPUTS = ["cidrIpv4", "cidrIpv6", "prefixListId", "referencedSecurityGroupId"];
+
+const SG = "sg-0a0a0a0a0a0a0a0a0";
+const PEER_SG = "sg-0b0b0b0b0b0b0b0b0";
+
+function ruleArgs(peer: TcpRuleArgs["peer"]): TcpRuleArgs {
+    return { securityGroupId: SG, port: 3306, description: "MySQL from the consumer VPC", peer };
+}
+
+describe("infra/lib/network: the network pieces both stacks build the same way", () => {
+    describe("isolatedSubnetPrefix", () => {
+        it("gives /24 subnets in a VPC with room for one per zone", () => {
+            assert.equal(isolatedSubnetPrefix({ cidrBlock: "10.10.0.0/16", availabilityZoneCount: 2 }), 24);
+            assert.equal(isolatedSubnetPrefix({ cidrBlock: "10.10.0.0/16", availabilityZoneCount: 6 }), 24);
+        });
+
+        it("gives smaller subnets in a small VPC", () => {
+            assert.equal(isolatedSubnetPrefix({ cidrBlock: "10.10.0.0/24", availabilityZoneCount: 2 }), 25);
+            assert.equal(isolatedSubnetPrefix({ cidrBlock: "10.10.0.0/24", availabilityZoneCount: 6 }), 27);
+        });
+
+        it("throws, naming the block and the zone count, when the subnets cannot fit or the block is invalid", () => {
+            assert.throws(
+                () => isolatedSubnetPrefix({ cidrBlock: "10.10.0.0/26", availabilityZoneCount: 6 }),
+                /^Error: 10\.10\.0\.0\/26 has no room for 6 subnets$/,
+            );
+            assert.throws(
+                () => isolatedSubnetPrefix({ cidrBlock: "10.10.0.1/16", availabilityZoneCount: 2 }),
+                /10\.10\.0\.1\/16 has no room for 2 subnets/,
+            );
+        });
+    });
+
+    describe("isolatedVpc", () => {
+        it("asks awsx for isolated subnets of the computed size, no NAT, DNS on, and one route table id per zone", async () => {
+            const name = uniqueName("net-vpc");
+            const { vpc, routeTableIds } = isolatedVpc(name, {
+                cidrBlock: "10.10.0.0/24",
+                availabilityZoneCount: 3,
+                subnetName: "db",
+                tags: { project: "x" },
+            });
+            const declared = await recorded(AWSX_VPC, name);
+            assert.deepEqual(declared.inputs.subnetSpecs, [{ type: "Isolated", name: "db", cidrMask: 26 }]);
+            assert.equal(declared.inputs.numberOfAvailabilityZones, 3);
+            assert.deepEqual(declared.inputs.natGateways, { strategy: "None" });
+            assert.equal(declared.inputs.enableDnsSupport, true);
+            assert.equal(declared.inputs.enableDnsHostnames, true);
+            assert.deepEqual(declared.inputs.tags, { project: "x" });
+            assert.equal(routeTableIds.length, 3, "known without waiting for the VPC");
+            const tables = (await promiseOf(vpc.routeTables)) as unknown as Array<{ id: string }>;
+            assert.deepEqual(
+                await Promise.all(routeTableIds.map(promiseOf)),
+                tables.map((t) => t.id),
+            );
+        });
+    });
+
+    describe("tcpRule", () => {
+        it("builds an ingress rule for one TCP port from one CIDR block", async () => {
+            const name = uniqueName("net-in");
+            const rule = tcpRule(name, "ingress", ruleArgs({ cidrIpv4: "10.20.0.0/16" }));
+            assert.ok(rule instanceof aws.vpc.SecurityGroupIngressRule);
+            await promiseOf(rule.id);
+            const { inputs } = await recorded(INGRESS, name);
+            assert.deepEqual(inputs, {
+                securityGroupId: SG,
+                description: "MySQL from the consumer VPC",
+                ipProtocol: "tcp",
+                fromPort: 3306,
+                toPort: 3306,
+                cidrIpv4: "10.20.0.0/16",
+            });
+            assert.deepEqual(
+                PEER_INPUTS.filter((key) => key in inputs),
+                ["cidrIpv4"],
+            );
+        });
+
+        it("builds an egress rule for one TCP port to one security group", async () => {
+            const name = uniqueName("net-out");
+            const rule = tcpRule(name, "egress", { ...ruleArgs({ securityGroupId: PEER_SG }), port: 443 });
+            assert.ok(rule instanceof aws.vpc.SecurityGroupEgressRule);
+            await promiseOf(rule.id);
+            const { inputs } = await recorded(EGRESS, name);
+            assert.equal(inputs.ipProtocol, "tcp");
+            assert.equal(inputs.fromPort, 443);
+            assert.equal(inputs.toPort, 443);
+            assert.equal(inputs.referencedSecurityGroupId, PEER_SG);
+            assert.deepEqual(
+                PEER_INPUTS.filter((key) => key in inputs),
+                ["referencedSecurityGroupId"],
+            );
+            assert.ok(await neverRecorded(INGRESS, name, 100), "an egress rule only");
+        });
+
+        it("declares the rule with the options it is given", async () => {
+            const name = uniqueName("net-opts");
+            const provider = new aws.Provider(`${name}-provider`, { region: "eu-west-1" });
+            const rule = tcpRule(name, "ingress", ruleArgs({ securityGroupId: PEER_SG }), { provider });
+            await promiseOf(rule.id);
+            assert.equal((await recorded(INGRESS, name)).provider, await providerRef(provider));
+        });
+    });
+
+    describe("interfaceEndpoint", () => {
+        it("is an interface endpoint of the regional service, with private DNS, in every isolated subnet, behind the one group", async () => {
+            const name = uniqueName("net-endpoint");
+            const { vpc } = isolatedVpc(`${name}-vpc`, {
+                cidrBlock: "10.30.0.0/16",
+                availabilityZoneCount: 2,
+                subnetName: "function",
+            });
+            const endpoint = interfaceEndpoint(name, {
+                vpc,
+                service: "secretsmanager",
+                region: "eu-west-1",
+                securityGroupId: SG,
+                tags: { project: "x" },
+            });
+            await promiseOf(endpoint.id);
+            const { inputs } = await recorded(ENDPOINT, name);
+            const subnets = await promiseOf(vpc.isolatedSubnetIds);
+            assert.equal(subnets.length, 2);
+            assert.deepEqual(inputs, {
+                vpcId: await promiseOf(vpc.vpcId),
+                serviceName: "com.amazonaws.eu-west-1.secretsmanager",
+                vpcEndpointType: "Interface",
+                privateDnsEnabled: true,
+                subnetIds: subnets,
+                securityGroupIds: [SG],
+                tags: { project: "x" },
+            });
+        });
+    });
+});
