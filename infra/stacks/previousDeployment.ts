@@ -10,32 +10,26 @@ import type { ConsumerRecord } from "../contract";
 /** What the last deployment of this stack exported, as far as the guards need it. */
 export interface PreviousDeployment {
     readonly dbName?: string;
-    readonly consumers: Readonly<Record<string, Pick<ConsumerRecord, "retiring" | "network">>>;
+    readonly consumers: Readonly<Record<string, Pick<ConsumerRecord, "retiring" | "network" | "accountId">>>;
 }
 
 /** This stack's own last outputs; `undefined` on its first deployment. */
 export async function readPreviousDeployment(): Promise<PreviousDeployment | undefined> {
     const self = `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`;
-    try {
-        const ref = new pulumi.StackReference("previous-deployment", { name: self });
-        const [dbName, consumers] = await Promise.all([
-            ref.getOutputDetails("dbName"),
-            ref.getOutputDetails("consumers"),
-        ]);
-        if (dbName.value === undefined && consumers.value === undefined) {
-            return undefined;
-        }
-        return {
-            dbName: dbName.value as string | undefined,
-            consumers: (consumers.value ?? {}) as PreviousDeployment["consumers"],
-        };
-    } catch (err) {
-        void pulumi.log.warn(
-            `Could not read this stack's previous outputs (${(err as Error).message}); the guards against ` +
-                "replacing the database and dropping a consumer without retiring it are off for this run.",
-        );
-        return undefined;
+    const ref = new pulumi.StackReference("previous-deployment", { name: self });
+    const [dbName, consumers] = await Promise.all([
+        ref.getOutputDetails("dbName"),
+        ref.getOutputDetails("consumers"),
+    ]);
+    // A value marked secret counts as much as a plain one: the guards must never fail open.
+    const value = (details: pulumi.StackReferenceOutputDetails) => details.value ?? details.secretValue;
+    if (value(dbName) === undefined && value(consumers) === undefined) {
+        return undefined; // the first deployment of this stack
     }
+    return {
+        dbName: value(dbName) as string | undefined,
+        consumers: (value(consumers) ?? {}) as PreviousDeployment["consumers"],
+    };
 }
 
 /** Why this config may not be applied over `previous`: one message per refused change. */
@@ -56,14 +50,30 @@ export function dayTwoProblems(
                 `otherwise set dbName back to "${previous.dbName}".`,
         );
     }
-    const current = new Set(config.consumers.map((c) => c.name));
+    const current = new Map(config.consumers.map((c) => [c.name, c]));
+    const twoSteps =
+        "Retire it first (retiring: true, deploy), destroy its stack, remove it, then add it again as it should be.";
     for (const [name, record] of Object.entries(previous.consumers)) {
-        if (!current.has(name) && !record.retiring) {
+        if (record.retiring) {
+            continue;
+        }
+        const now = current.get(name);
+        if (now === undefined) {
             problems.push(
                 `${PROJECT}:consumers: consumer "${name}" was removed without retiring it first. Its stack ` +
                     "still depends on this one (its peering routes, its endpoint); removing it now would leave " +
                     `that stack unable to update or destroy. Put it back with retiring: true, deploy, destroy the ` +
                     `consumer's stack, then remove it.`,
+            );
+        } else if (now.network !== record.network || now.accountId !== record.accountId) {
+            const what =
+                now.network !== record.network
+                    ? `its network from ${record.network} to ${now.network}`
+                    : `its account from ${record.accountId} to ${now.accountId}`;
+            problems.push(
+                `${PROJECT}:consumers[name=${name}]: changing ${what} would delete what its deployed stack still ` +
+                    `uses (its peering-accepter role or its share), leaving that stack unable to update or destroy. ` +
+                    twoSteps,
             );
         }
     }

@@ -495,8 +495,8 @@ describe("database stack (Pulumi.dev.yaml under mocks: a peering and a privateli
         const previous = () => ({
             dbName: "fruits_veggies",
             consumers: {
-                engineering: { network: "peering", retiring: false },
-                analytics: { network: "privatelink", retiring: false },
+                engineering: { network: "peering", accountId: ENGINEERING, retiring: false },
+                analytics: { network: "privatelink", accountId: ANALYTICS, retiring: false },
             },
         });
 
@@ -530,6 +530,57 @@ describe("database stack (Pulumi.dev.yaml under mocks: a peering and a privateli
             const message = await refusal(planOver(previous(), config));
             assert.match(message, /consumer "engineering" was removed without retiring it first/);
             assert.match(message, /retiring: true/);
+        });
+
+        it("refuses to move a deployed consumer to another network path, which would strand its stack", async () => {
+            const config = withConsumers((c) =>
+                c.map((e) =>
+                    e.name === "engineering"
+                        ? {
+                              name: "engineering",
+                              accountId: ENGINEERING,
+                              vpcCidr: "10.20.0.0/16",
+                              network: "privatelink",
+                          }
+                        : e,
+                ),
+            );
+            const message = await refusal(planOver(previous(), config));
+            assert.match(
+                message,
+                /consumers\[name=engineering\]: changing its network from peering to privatelink/,
+            );
+            assert.match(message, /Retire it first/);
+        });
+
+        it("refuses to move a deployed consumer to another account", async () => {
+            const config = withConsumers((c) =>
+                c.map((e) => (e.name === "analytics" ? { ...e, accountId: "444444444444" } : e)),
+            );
+            const message = await refusal(planOver(previous(), config));
+            assert.match(
+                message,
+                /consumers\[name=analytics\]: changing its account from 333333336021 to 444444444444/,
+            );
+        });
+
+        it("reads its previous outputs even when they are marked secret, so the guards never fail open", async () => {
+            const message = await refusal(
+                planStack(
+                    stackFromConfig("dev", {
+                        ...shippedConfig("dev"),
+                        "cross-account-rds:dbName": "harvest",
+                    }),
+                    DEFAULT_ORGANIZATION,
+                    {
+                        [qualifiedName(DEFAULT_ORGANIZATION, "dev")]: {
+                            outputs: previous(),
+                            secretOutputNames: ["dbName", "consumers"],
+                        },
+                    },
+                ),
+            );
+            assert.match(message, /changing it from "fruits_veggies" to "harvest"/);
         });
 
         it("drops a consumer that retired in the previous deployment", async () => {
