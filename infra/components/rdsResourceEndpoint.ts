@@ -4,7 +4,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { MYSQL_PORT } from "../lib/constants";
-import { tcpRule } from "../lib/network";
+import { tcpBetweenGroups } from "../lib/network";
 import { describe, PARTITION } from "../lib/validate";
 import { requireValid } from "./args";
 import { requireSubnetIds } from "./sharedRdsResource";
@@ -105,25 +105,16 @@ export class RdsResourceEndpoint extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        tcpRule(
-            `${name}-endpoint-from-function`,
-            "ingress",
+        tcpBetweenGroups(
             {
-                securityGroupId: endpointSg.id,
+                from: args.functionSecurityGroupId,
+                to: endpointSg.id,
                 port: MYSQL_PORT,
-                description: "MySQL from the function",
-                peer: { securityGroupId: args.functionSecurityGroupId },
-            },
-            { parent: this },
-        );
-        tcpRule(
-            `${name}-function-to-endpoint`,
-            "egress",
-            {
-                securityGroupId: args.functionSecurityGroupId,
-                port: MYSQL_PORT,
-                description: "MySQL to the RDS instance through its PrivateLink resource endpoint",
-                peer: { securityGroupId: endpointSg.id },
+                egress: {
+                    name: `${name}-function-to-endpoint`,
+                    description: "MySQL to the RDS instance through its PrivateLink resource endpoint",
+                },
+                ingress: { name: `${name}-endpoint-from-function`, description: "MySQL from the function" },
             },
             { parent: this },
         );

@@ -5,7 +5,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { MYSQL_PORT } from "../lib/constants";
-import { tcpRule } from "../lib/network";
+import { tcpBetweenGroups } from "../lib/network";
 import { accountIdProblem, describe, PARTITION } from "../lib/validate";
 import { requireValid } from "./args";
 
@@ -174,27 +174,18 @@ export class SharedRdsResource extends pulumi.ComponentResource {
             { parent: this },
         );
         // The gateway's rules govern only traffic from the gateway to the resource, so it needs egress
-        // alone; the provider strips AWS's default allow-all egress from a new group.
-        tcpRule(
-            `${name}-gateway-to-db`,
-            "egress",
+        // alone; the provider strips AWS's default allow-all egress from a new group. RDS sees the gateway's
+        // addresses, never the consumers', so the ingress rule admits every consumer.
+        tcpBetweenGroups(
             {
-                securityGroupId: gatewaySg.id,
+                from: gatewaySg.id,
+                to: args.dbSecurityGroupId,
                 port: MYSQL_PORT,
-                description: "MySQL to the RDS instance",
-                peer: { securityGroupId: args.dbSecurityGroupId },
-            },
-            { parent: this },
-        );
-        // RDS sees the gateway's addresses, never the consumers', so this rule admits every consumer.
-        tcpRule(
-            `${name}-db-from-gateway`,
-            "ingress",
-            {
-                securityGroupId: args.dbSecurityGroupId,
-                port: MYSQL_PORT,
-                description: "MySQL from the VPC Lattice resource gateway (PrivateLink consumers)",
-                peer: { securityGroupId: gatewaySg.id },
+                egress: { name: `${name}-gateway-to-db`, description: "MySQL to the RDS instance" },
+                ingress: {
+                    name: `${name}-db-from-gateway`,
+                    description: "MySQL from the VPC Lattice resource gateway (PrivateLink consumers)",
+                },
             },
             { parent: this },
         );

@@ -1,9 +1,11 @@
 // What every VPC Lambda of this project shares: its role's trust and baseline permissions, its log
-// group, and what its archive carries (the handler and every package it loads, nothing deploy-time).
+// group, what its archive carries (the handler and every package it loads, nothing deploy-time), and the
+// four resources that make one (vpcFunction).
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
+import { toPolicyJson } from "./iam";
 
 /** The Node.js runtime every function uses. */
 export const LAMBDA_RUNTIME = aws.lambda.Runtime.NodeJS22dX;
@@ -177,4 +179,83 @@ export function functionLogGroup(
         { name: `/aws/lambda/${args.functionName}`, retentionInDays: args.retentionInDays, tags: args.tags },
         opts,
     );
+}
+
+export interface VpcFunctionArgs<E, R> {
+    /** The function's name in AWS; its log group is `/aws/lambda/<name>` (required). */
+    readonly functionName: string;
+    /** What the function does (required). */
+    readonly description: pulumi.Input<string>;
+    /** Makes the handler; serialized into the archive with what it captures (required). */
+    readonly callbackFactory: aws.lambda.CallbackFactory<E, R>;
+    /** Seconds a call may run (required). */
+    readonly timeout: number;
+    /** Memory in MB (required). */
+    readonly memorySize: number;
+    /** Environment variables: names and ARNs, never a secret (required). */
+    readonly environment: Record<string, pulumi.Input<string>>;
+    /** The isolated subnets the function runs in (required). */
+    readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    /** The function's own security group (required). */
+    readonly securityGroupId: pulumi.Input<string>;
+    /** The account the function runs in: Lambda may assume the role on its behalf only (required). */
+    readonly accountId: string;
+    /** The execution role's name (default: auto-named). */
+    readonly roleName?: pulumi.Input<string>;
+    /** The execution role's description (required). */
+    readonly roleDescription: string;
+    /** The role's inline policy document, given the log group's ARN; it includes `vpcLambdaStatements` (required). */
+    readonly policy: (logGroupArn: pulumi.Output<string>) => pulumi.Input<string>;
+    /** Days the log group keeps the logs (required). */
+    readonly logRetentionInDays: number;
+    /** Tags for every resource (default none). */
+    readonly tags?: Record<string, string>;
+    /** What must exist before the function, besides its log group and policy (default none). */
+    readonly dependsOn?: pulumi.Resource[];
+}
+
+export interface VpcFunction<E, R> {
+    readonly fn: aws.lambda.CallbackFunction<E, R>;
+    readonly role: aws.iam.Role;
+    readonly rolePolicy: aws.iam.RolePolicy;
+    readonly logGroup: aws.cloudwatch.LogGroup;
+}
+
+/**
+ * A function of this project in a VPC, each resource named `name`: its log group, an execution role only
+ * Lambda may assume for this account, the role's policy, and the function itself on `LAMBDA_RUNTIME` with
+ * the archive of `functions/<name>/`, created once its log group and policy exist.
+ */
+export function vpcFunction<E, R>(name: FunctionName, args: VpcFunctionArgs<E, R>): VpcFunction<E, R> {
+    const tags = args.tags;
+    const logGroup = functionLogGroup(name, {
+        functionName: args.functionName,
+        retentionInDays: args.logRetentionInDays,
+        tags,
+    });
+    const role = new aws.iam.Role(name, {
+        ...(args.roleName !== undefined ? { name: args.roleName } : {}),
+        description: args.roleDescription,
+        assumeRolePolicy: toPolicyJson(lambdaTrustPolicy(args.accountId)),
+        tags,
+    });
+    const rolePolicy = new aws.iam.RolePolicy(name, { role: role.id, policy: args.policy(logGroup.arn) });
+    const fn = new aws.lambda.CallbackFunction(
+        name,
+        {
+            name: args.functionName,
+            description: args.description,
+            role,
+            runtime: LAMBDA_RUNTIME,
+            timeout: args.timeout,
+            memorySize: args.memorySize,
+            callbackFactory: args.callbackFactory,
+            codePathOptions: functionCodePathOptions(name),
+            vpcConfig: { subnetIds: args.subnetIds, securityGroupIds: [args.securityGroupId] },
+            environment: { variables: args.environment },
+            tags,
+        },
+        { dependsOn: [logGroup, rolePolicy, ...(args.dependsOn ?? [])] },
+    );
+    return { fn, role, rolePolicy, logGroup };
 }

@@ -1,5 +1,5 @@
-// The network pieces both stacks build the same way: an isolated VPC, single-port TCP rules and
-// interface endpoints.
+// The network pieces both stacks build the same way: an isolated VPC, single-port TCP rules (alone, or both
+// ends of a path between two security groups) and interface endpoints.
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
@@ -89,6 +89,60 @@ export function tcpRule(
     return direction === "ingress"
         ? new aws.vpc.SecurityGroupIngressRule(name, ruleArgs, opts)
         : new aws.vpc.SecurityGroupEgressRule(name, ruleArgs, opts);
+}
+
+/** One side of a path between two security groups: the rule's resource name and why it exists. */
+export interface GroupRuleNaming {
+    readonly name: string;
+    readonly description: string;
+}
+
+export interface TcpBetweenGroupsArgs {
+    /** The group the traffic leaves; it gets the egress rule. */
+    readonly from: pulumi.Input<string>;
+    /** The group the traffic enters; it gets the ingress rule. */
+    readonly to: pulumi.Input<string>;
+    /** The one TCP port allowed. */
+    readonly port: number;
+    /** The egress rule on `from`. */
+    readonly egress: GroupRuleNaming;
+    /** The ingress rule on `to`. */
+    readonly ingress: GroupRuleNaming;
+}
+
+/**
+ * One TCP port from a security group to another: a path between groups needs both the egress rule on the
+ * sending group and the ingress rule on the receiving one. Returns them in that order.
+ */
+export function tcpBetweenGroups(
+    args: TcpBetweenGroupsArgs,
+    opts?: pulumi.CustomResourceOptions,
+): (aws.vpc.SecurityGroupIngressRule | aws.vpc.SecurityGroupEgressRule)[] {
+    const { from, to, port } = args;
+    return [
+        tcpRule(
+            args.egress.name,
+            "egress",
+            {
+                securityGroupId: from,
+                port,
+                description: args.egress.description,
+                peer: { securityGroupId: to },
+            },
+            opts,
+        ),
+        tcpRule(
+            args.ingress.name,
+            "ingress",
+            {
+                securityGroupId: to,
+                port,
+                description: args.ingress.description,
+                peer: { securityGroupId: from },
+            },
+            opts,
+        ),
+    ];
 }
 
 export interface InterfaceEndpointArgs {

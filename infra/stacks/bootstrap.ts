@@ -8,14 +8,8 @@ import { SecretShare } from "../components/secretShare";
 import { DatabaseStackConfig } from "../config";
 import { HTTPS_PORT, MYSQL_PORT } from "../lib/constants";
 import { toPolicyJson } from "../lib/iam";
-import {
-    functionCodePathOptions,
-    functionLogGroup,
-    LAMBDA_RUNTIME,
-    lambdaTrustPolicy,
-    vpcLambdaStatements,
-} from "../lib/lambda";
-import { interfaceEndpoint, IsolatedVpc, tcpRule } from "../lib/network";
+import { vpcFunction, vpcLambdaStatements } from "../lib/lambda";
+import { interfaceEndpoint, IsolatedVpc, tcpBetweenGroups } from "../lib/network";
 import { nameFor } from "./names";
 
 /** The table the function reads. */
@@ -53,29 +47,25 @@ export function bootstrapFunction(config: DatabaseStackConfig, deps: BootstrapDe
         tags,
     });
     const rules = [
-        tcpRule("database-endpoints-https-from-bootstrap", "ingress", {
-            securityGroupId: endpointSg.id,
+        ...tcpBetweenGroups({
+            from: functionSg.id,
+            to: endpointSg.id,
             port: HTTPS_PORT,
-            description: "HTTPS from the bootstrap function",
-            peer: { securityGroupId: functionSg.id },
+            egress: { name: "db-bootstrap-endpoints", description: "HTTPS to the Secrets Manager endpoint" },
+            ingress: {
+                name: "database-endpoints-https-from-bootstrap",
+                description: "HTTPS from the bootstrap function",
+            },
         }),
-        tcpRule("db-bootstrap-mysql", "egress", {
-            securityGroupId: functionSg.id,
+        ...tcpBetweenGroups({
+            from: functionSg.id,
+            to: deps.dbSecurityGroup.id,
             port: MYSQL_PORT,
-            description: "MySQL to the database",
-            peer: { securityGroupId: deps.dbSecurityGroup.id },
-        }),
-        tcpRule("db-bootstrap-endpoints", "egress", {
-            securityGroupId: functionSg.id,
-            port: HTTPS_PORT,
-            description: "HTTPS to the Secrets Manager endpoint",
-            peer: { securityGroupId: endpointSg.id },
-        }),
-        tcpRule("database-mysql-from-bootstrap", "ingress", {
-            securityGroupId: deps.dbSecurityGroup.id,
-            port: MYSQL_PORT,
-            description: "MySQL from the bootstrap function (creates the schema and the reader user)",
-            peer: { securityGroupId: functionSg.id },
+            egress: { name: "db-bootstrap-mysql", description: "MySQL to the database" },
+            ingress: {
+                name: "database-mysql-from-bootstrap",
+                description: "MySQL from the bootstrap function (creates the schema and the reader user)",
+            },
         }),
     ];
     const secretsEndpoint = interfaceEndpoint("database-secretsmanager", {
@@ -86,74 +76,60 @@ export function bootstrapFunction(config: DatabaseStackConfig, deps: BootstrapDe
         tags,
     });
 
-    const logGroup = functionLogGroup("db-bootstrap", { functionName, retentionInDays: 30, tags });
-    const role = new aws.iam.Role("db-bootstrap", {
-        description: "Bootstrap function: reads the master and reader secrets",
-        assumeRolePolicy: toPolicyJson(lambdaTrustPolicy(config.accountId)),
-        tags,
-    });
-    const rolePolicy = new aws.iam.RolePolicy("db-bootstrap", {
-        role: role.id,
-        policy: pulumi
-            .all([
-                logGroup.arn,
-                deps.masterSecretArn,
-                readerSecret.secretArn,
-                deps.storageKeyArn,
-                readerSecret.kmsKeyArn,
-            ])
-            .apply(([logGroupArn, masterArn, readerArn, storageKeyArn, readerKeyArn]) =>
-                toPolicyJson({
-                    Version: "2012-10-17",
-                    Statement: [
-                        ...vpcLambdaStatements(logGroupArn),
-                        {
-                            Sid: "ReadTheTwoSecrets",
-                            Effect: "Allow",
-                            Action: "secretsmanager:GetSecretValue",
-                            Resource: [masterArn, readerArn],
-                        },
-                        {
-                            Sid: "DecryptThroughSecretsManager",
-                            Effect: "Allow",
-                            Action: "kms:Decrypt",
-                            Resource: [storageKeyArn, readerKeyArn],
-                            Condition: {
-                                StringEquals: {
-                                    "kms:ViaService": `secretsmanager.${config.region}.amazonaws.com`,
+    const { fn, rolePolicy } = vpcFunction("db-bootstrap", {
+        functionName,
+        description: "Creates the database, the vegetables table and the read-only user (idempotent)",
+        callbackFactory: () => createBootstrapHandler(),
+        timeout: 60,
+        memorySize: 256,
+        environment: {
+            DB_HOST: db.address,
+            DB_PORT: String(MYSQL_PORT),
+            DB_TLS: "rds",
+            MASTER_SECRET_ARN: deps.masterSecretArn,
+            READER_SECRET_ARN: readerSecret.secretArn,
+        },
+        subnetIds: vpc.isolatedSubnetIds,
+        securityGroupId: functionSg.id,
+        accountId: config.accountId,
+        roleDescription: "Bootstrap function: reads the master and reader secrets",
+        policy: (logGroupArn) =>
+            pulumi
+                .all([
+                    logGroupArn,
+                    deps.masterSecretArn,
+                    readerSecret.secretArn,
+                    deps.storageKeyArn,
+                    readerSecret.kmsKeyArn,
+                ])
+                .apply(([logArn, masterArn, readerArn, storageKeyArn, readerKeyArn]) =>
+                    toPolicyJson({
+                        Version: "2012-10-17",
+                        Statement: [
+                            ...vpcLambdaStatements(logArn),
+                            {
+                                Sid: "ReadTheTwoSecrets",
+                                Effect: "Allow",
+                                Action: "secretsmanager:GetSecretValue",
+                                Resource: [masterArn, readerArn],
+                            },
+                            {
+                                Sid: "DecryptThroughSecretsManager",
+                                Effect: "Allow",
+                                Action: "kms:Decrypt",
+                                Resource: [storageKeyArn, readerKeyArn],
+                                Condition: {
+                                    StringEquals: {
+                                        "kms:ViaService": `secretsmanager.${config.region}.amazonaws.com`,
+                                    },
                                 },
                             },
-                        },
-                    ],
-                }),
-            ),
+                        ],
+                    }),
+                ),
+        logRetentionInDays: 30,
+        tags,
     });
-
-    const fn = new aws.lambda.CallbackFunction(
-        "db-bootstrap",
-        {
-            name: functionName,
-            description: "Creates the database, the vegetables table and the read-only user (idempotent)",
-            role,
-            runtime: LAMBDA_RUNTIME,
-            timeout: 60,
-            memorySize: 256,
-            callbackFactory: () => createBootstrapHandler(),
-            codePathOptions: functionCodePathOptions("db-bootstrap"),
-            vpcConfig: { subnetIds: vpc.isolatedSubnetIds, securityGroupIds: [functionSg.id] },
-            environment: {
-                variables: {
-                    DB_HOST: db.address,
-                    DB_PORT: String(MYSQL_PORT),
-                    DB_TLS: "rds",
-                    MASTER_SECRET_ARN: deps.masterSecretArn,
-                    READER_SECRET_ARN: readerSecret.secretArn,
-                },
-            },
-            tags,
-        },
-        { dependsOn: [logGroup, rolePolicy] },
-    );
 
     // The input carries everything that must re-run the bootstrap (schema, the SQL's fingerprint, the
     // reader secret's version). Under CRUD an input change is an in-place update, invoked with the previous

@@ -12,14 +12,8 @@ import { ConsumerExports, Exported } from "../contract";
 import { cidrsOverlap, parseCidr } from "../lib/cidr";
 import { HTTPS_PORT, MYSQL_PORT, PROJECT } from "../lib/constants";
 import { toPolicyJson } from "../lib/iam";
-import {
-    functionCodePathOptions,
-    functionLogGroup,
-    LAMBDA_RUNTIME,
-    lambdaTrustPolicy,
-    vpcLambdaStatements,
-} from "../lib/lambda";
-import { interfaceEndpoint, isolatedVpc, IsolatedVpc, tcpRule } from "../lib/network";
+import { vpcFunction, vpcLambdaStatements } from "../lib/lambda";
+import { interfaceEndpoint, isolatedVpc, IsolatedVpc, tcpBetweenGroups, tcpRule } from "../lib/network";
 import { DatabaseReference, readDatabaseStack } from "./databaseReference";
 
 export async function consumerStack(config: ConsumerStackConfig): Promise<Exported<ConsumerExports>> {
@@ -63,17 +57,18 @@ export async function consumerStack(config: ConsumerStackConfig): Promise<Export
         description: "Interface endpoints: HTTPS from the fetch-rows function only",
         tags,
     });
-    tcpRule("fetch-rows-endpoints", "egress", {
-        securityGroupId: functionSg.id,
+    tcpBetweenGroups({
+        from: functionSg.id,
+        to: endpointSg.id,
         port: HTTPS_PORT,
-        description: "HTTPS to the STS and Secrets Manager endpoints",
-        peer: { securityGroupId: endpointSg.id },
-    });
-    tcpRule("consumer-endpoints-https-from-fetch-rows", "ingress", {
-        securityGroupId: endpointSg.id,
-        port: HTTPS_PORT,
-        description: "HTTPS from the fetch-rows function",
-        peer: { securityGroupId: functionSg.id },
+        egress: {
+            name: "fetch-rows-endpoints",
+            description: "HTTPS to the STS and Secrets Manager endpoints",
+        },
+        ingress: {
+            name: "consumer-endpoints-https-from-fetch-rows",
+            description: "HTTPS from the fetch-rows function",
+        },
     });
     const endpoints = ["sts", "secretsmanager"].map((service) =>
         interfaceEndpoint(`consumer-${service}`, {
@@ -92,36 +87,6 @@ export async function consumerStack(config: ConsumerStackConfig): Promise<Export
 
     // --- The function -----------------------------------------------------------------------------
     const functionName = `${PROJECT}-${config.consumerName}-fetch-rows`;
-    const logGroup = functionLogGroup("fetch-rows", {
-        functionName,
-        retentionInDays: config.fn.logRetentionDays,
-        tags,
-    });
-    // The name comes from the database stack's record: its data-access role trusts exactly this role ARN.
-    const role = new aws.iam.Role("fetch-rows", {
-        name: record.functionRoleName,
-        description: `fetch-rows: assumes the data-access role of ${config.databaseStack}`,
-        assumeRolePolicy: toPolicyJson(lambdaTrustPolicy(config.accountId)),
-        tags,
-    });
-    const rolePolicy = new aws.iam.RolePolicy("fetch-rows", {
-        role: role.id,
-        policy: logGroup.arn.apply((logGroupArn) =>
-            toPolicyJson({
-                Version: "2012-10-17",
-                Statement: [
-                    {
-                        Sid: "AssumeTheDataAccessRole",
-                        Effect: "Allow",
-                        Action: "sts:AssumeRole",
-                        Resource: database.dataAccessRoleArn,
-                    },
-                    ...vpcLambdaStatements(logGroupArn),
-                ],
-            }),
-        ),
-    });
-
     const environment: Record<string, pulumi.Input<string>> = {
         DB_ACCESS_ROLE_ARN: database.dataAccessRoleArn,
         DB_SECRET_ARN: ref.requireOutput("readerSecretArn") as pulumi.Output<string>,
@@ -137,24 +102,39 @@ export async function consumerStack(config: ConsumerStackConfig): Promise<Export
     if (database.externalId !== undefined) {
         environment.DB_ACCESS_EXTERNAL_ID = database.externalId;
     }
-    const fn = new aws.lambda.CallbackFunction(
-        "fetch-rows",
-        {
-            name: functionName,
-            description: `Reads allow-listed tables of ${config.databaseStack} through the cross-account role`,
-            role,
-            runtime: LAMBDA_RUNTIME,
-            timeout: config.fn.timeoutSeconds,
-            memorySize: config.fn.memoryMb,
-            callbackFactory: () => createHandler(),
-            codePathOptions: functionCodePathOptions("fetch-rows"),
-            vpcConfig: { subnetIds: vpc.isolatedSubnetIds, securityGroupIds: [functionSg.id] },
-            environment: { variables: environment },
-            tags,
-        },
+    const { fn } = vpcFunction("fetch-rows", {
+        functionName,
+        description: `Reads allow-listed tables of ${config.databaseStack} through the cross-account role`,
+        callbackFactory: () => createHandler(),
+        timeout: config.fn.timeoutSeconds,
+        memorySize: config.fn.memoryMb,
+        environment,
+        subnetIds: vpc.isolatedSubnetIds,
+        securityGroupId: functionSg.id,
+        accountId: config.accountId,
+        // The name comes from the database stack's record: its data-access role trusts exactly this role ARN.
+        roleName: record.functionRoleName,
+        roleDescription: `fetch-rows: assumes the data-access role of ${config.databaseStack}`,
+        policy: (logGroupArn) =>
+            logGroupArn.apply((arn) =>
+                toPolicyJson({
+                    Version: "2012-10-17",
+                    Statement: [
+                        {
+                            Sid: "AssumeTheDataAccessRole",
+                            Effect: "Allow",
+                            Action: "sts:AssumeRole",
+                            Resource: database.dataAccessRoleArn,
+                        },
+                        ...vpcLambdaStatements(arn),
+                    ],
+                }),
+            ),
+        logRetentionInDays: config.fn.logRetentionDays,
+        tags,
         // The function is useless until its network path and the endpoints exist.
-        { dependsOn: [logGroup, rolePolicy, path.resource, ...endpoints] },
-    );
+        dependsOn: [path.resource, ...endpoints],
+    });
 
     return {
         functionName: fn.name,
