@@ -110,20 +110,38 @@ describe("GitHub workflows", () => {
             `aws creds ${CONSUMER_PREVIEW_ROLE}`,
             READY,
             `pulumi preview ${CONSUMER}`,
-            'body="**Preview of the consumer stack \\`$CONSUMER_STACK\\` skipped**: it reads the outputs of the database stack, which is not deployed yet ($REASON). Once merged, the deploy workflow deploys the database stack first; consumer previews run from then on."',
+            'if [ "$READY" != "true" ]; then',
         ]);
         const ready = preview.steps.find((s) => s.run === READY);
         assert.strictEqual(ready?.id, "database");
-        const consumerPreview = preview.steps.find((s) => s.with?.["stack-name"] === CONSUMER);
-        assert.strictEqual(consumerPreview?.if, "steps.database.outputs.ready == 'true'");
         const skip = preview.steps[preview.steps.length - 1];
-        assert.strictEqual(skip.if, "steps.database.outputs.ready != 'true'");
+        assert.strictEqual(skip.env?.READY, "${{ steps.database.outputs.ready }}");
         assert.strictEqual(skip.env?.REASON, "${{ steps.database.outputs.reason }}");
         assert.match(
             skip.run ?? "",
             /gh pr comment "\$PR_NUMBER" --repo "\$GITHUB_REPOSITORY" --body "\$body"/,
         );
-        assert.match(skip.run ?? "", /skipped/);
+        assert.match(skip.run ?? "", /echo "\$body" >> "\$GITHUB_STEP_SUMMARY"/);
+        assert.match(skip.run ?? "", /which is not deployed yet \(\$REASON\)/);
+    });
+
+    it("previews a consumer on a pull request only when its database is deployed and it is privatelink, else comments why", () => {
+        const preview = load("pull-request.yml").workflow.jobs.preview;
+        const consumerPreview = preview.steps.find((s) => s.with?.["stack-name"] === CONSUMER);
+        assert.strictEqual(
+            consumerPreview?.if,
+            "steps.database.outputs.ready == 'true' && steps.database.outputs.network == 'privatelink'",
+        );
+        const skip = preview.steps[preview.steps.length - 1];
+        assert.strictEqual(
+            skip.if,
+            "steps.database.outputs.ready != 'true' || steps.database.outputs.network != 'privatelink'",
+            "the comment runs exactly when the preview does not",
+        );
+        assert.match(
+            skip.run ?? "",
+            /skipped\*\*: \$REASON\. Pull-request previews use read-only roles only; the deploy workflow previews this stack in the protected \\`production\\` environment/,
+        );
     });
 
     it("checks readiness with a command the deploy script accepts", () => {
@@ -157,7 +175,7 @@ describe("GitHub workflows", () => {
         }
     });
 
-    it("on main: in the protected environment, pulumi up database, then consumer, then the smoke test", () => {
+    it("on main: in the protected environment, preview then up the database, then the consumer, then the smoke test", () => {
         const { text, workflow } = load("deploy.yml");
         assert.deepStrictEqual(workflow.on, { push: { branches: ["main"] } });
         const deploy = workflow.jobs.deploy;
@@ -167,8 +185,10 @@ describe("GitHub workflows", () => {
             "actions/setup-node",
             "npm ci --ignore-scripts",
             `aws creds ${DB_DEPLOY_ROLE}`,
+            `pulumi preview ${DB}`,
             `pulumi up ${DB}`,
             `aws creds ${CONSUMER_DEPLOY_ROLE}`,
+            `pulumi preview ${CONSUMER}`,
             `pulumi up ${CONSUMER}`,
             'npm run smoke -- --stack "$CONSUMER_STACK"',
         ]);

@@ -19,7 +19,7 @@ export type DeployArgs =
           readonly stacksDir?: string;
           /** `--policy-pack-config`: a JSON file with the policy pack's configuration. */
           readonly policyPackConfig?: string;
-          /** `--github-output`: `ready` writes its answer to the file named by $GITHUB_OUTPUT. */
+          /** `--github-output`: `ready` writes its answers to the file named by $GITHUB_OUTPUT. */
           readonly githubOutput: boolean;
       };
 
@@ -37,14 +37,18 @@ export const DEPLOY_USAGE = `Usage: npm run deploy -- [options]         pulumi u
 Runs the project's stacks through the Pulumi Automation API: database stacks (stackRole: database) first,
 then their consumer stacks in parallel, each with the policy pack in policy/ and with its own account's AWS
 credentials. preview skips a consumer whose database stack has no outputs yet (deploy that first); up
-refuses it. ready only reports whether each consumer's database stack is deployed.
+refuses it. ready only reports, for each consumer, whether its database stack is deployed, its network path
+(from that stack's consumers.<consumerName>.network output) and whether a preview with read-only
+credentials may run: not for a peering consumer, whose preview assumes the database stack's
+peering-accepter role.
 
 Options:
   --stack <name>                   only this stack (repeatable); default: every Pulumi.<stack>.yaml
   --profile <stack>=<aws-profile>  the AWS profile that stack runs with (repeatable)
   --stacks-dir <dir>               the project directory (Pulumi.yaml and stack files); default: this repository
   --policy-pack-config <file>      a JSON configuration file for the policy pack
-  --github-output                  ready only: append ready=true|false and reason=... to $GITHUB_OUTPUT
+  --github-output                  ready only: append ready=true|false, network=peering|privatelink,
+                                   preview=run|skip and reason=... to $GITHUB_OUTPUT
   -h, --help                       show this text
 
 AWS credentials, per stack: --profile dev=<aws-profile> or ${PROFILE_ENV_PREFIX}<STACK>=<aws-profile>

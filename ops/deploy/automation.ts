@@ -87,7 +87,9 @@ export function automationWorkspace(options: AutomationWorkspaceOptions): Worksp
                 }
                 throw err;
             }
-            return selected.outputs();
+            // The values only: `secret` says how the CLI would show them, and readers here need the value.
+            const outputs = await selected.outputs();
+            return Object.fromEntries(Object.entries(outputs).map(([key, output]) => [key, output.value]));
         },
     };
 }

@@ -104,12 +104,23 @@ function githubOutput(values: Record<string, string>): string {
 async function ready(prepared: Prepared, workspace: Workspace, deps: DeployDeps): Promise<number> {
     const results = await checkReadiness(prepared.acting, workspace);
     for (const r of results) {
-        deps.out(`${r.stack}: ${r.error ? "ERROR" : r.ready ? "ready" : "NOT READY"}: ${r.detail}`);
+        const network = r.network !== undefined ? `; network: ${r.network}` : "";
+        const preview = !r.ready
+            ? ""
+            : r.readOnlyPreview.run
+              ? "; read-only preview: run"
+              : `; read-only preview: skip (${r.readOnlyPreview.reason})`;
+        deps.out(
+            `${r.stack}: ${r.error ? "ERROR" : r.ready ? "ready" : "NOT READY"}: ${r.detail}${network}${preview}`,
+        );
     }
     if (results.length === 0) {
         deps.out("no consumer stack selected: nothing waits for a database stack");
     }
     const notReady = results.filter((r) => !r.ready);
+    const skipped = results.flatMap((r) =>
+        r.readOnlyPreview.run ? [] : [`${r.stack}: ${r.readOnlyPreview.reason}`],
+    );
     if (prepared.args.githubOutput) {
         const file = deps.env.GITHUB_OUTPUT;
         if (file === undefined || file === "") {
@@ -120,7 +131,11 @@ async function ready(prepared: Prepared, workspace: Workspace, deps: DeployDeps)
             file,
             githubOutput({
                 ready: String(notReady.length === 0),
-                reason: notReady.map((r) => `${r.stack}: ${r.detail}`).join("; "),
+                network: [...new Set(results.flatMap((r) => (r.network !== undefined ? [r.network] : [])))]
+                    .sort()
+                    .join(","),
+                preview: skipped.length === 0 ? "run" : "skip",
+                reason: skipped.join("; "),
             }),
         );
     }

@@ -23,6 +23,8 @@ export interface PlannedStack {
     readonly databaseStack?: string;
     /** Consumers only: the name of the database stack's file among the planned ones (`dev`). */
     readonly databaseStackName?: string;
+    /** Consumers only: its `consumerName`, the key of its record in the database stack's `consumers`. */
+    readonly consumerName?: string;
 }
 
 export class PlanError extends Error {
@@ -86,13 +88,25 @@ export function classifyStacks(files: readonly StackFile[]): PlannedStack[] {
                 `${file.file}: a consumer stack needs ${PROJECT}:databaseStack naming its database stack (org/${PROJECT}/<stack>)`,
             );
         }
+        const consumerName = file.config[`${PROJECT}:consumerName`];
+        if (typeof consumerName !== "string" || consumerName === "") {
+            throw new PlanError(
+                `${file.file}: a consumer stack needs ${PROJECT}:consumerName, its name in the database stack's consumers`,
+            );
+        }
         const target = resolve(reference);
         if (!target) {
             throw new PlanError(
                 `${file.file}: its database stack "${reference}" is not among the stack files (${files.map((f) => f.file).join(", ")}); add Pulumi.${shortName(reference)}.yaml or fix ${PROJECT}:databaseStack`,
             );
         }
-        return { name: file.name, role, databaseStack: reference, databaseStackName: target.name };
+        return {
+            name: file.name,
+            role,
+            databaseStack: reference,
+            databaseStackName: target.name,
+            consumerName,
+        };
     });
 
     refuseCycles(planned);

@@ -2,6 +2,7 @@
 // one wave after the other, the stacks of a wave in parallel, stopping after the first wave with a
 // failure. A consumer goes ahead only when its database stack has outputs (is deployed): preview skips it
 // and says so, up refuses it.
+import type { NetworkPath } from "../../infra/config";
 import type { PlannedStack } from "./order";
 
 export type RunMode = "up" | "preview";
@@ -16,7 +17,7 @@ export interface Workspace {
     /** Selects a planned stack, to run with that stack's own credentials; rejects when it does not exist. */
     open(stack: string): Promise<StackOps>;
     /**
-     * The outputs of the stack `reference` (short or fully qualified) read from the backend with the
+     * The output values of the stack `reference` (short or fully qualified) read from the backend with the
      * credentials of the planned stack `asStack`; undefined when the backend has no such stack.
      */
     outputsOf(reference: string, asStack: string): Promise<Readonly<Record<string, unknown>> | undefined>;
@@ -78,7 +79,42 @@ export function firstLine(err: unknown): string {
 }
 
 export type DatabaseState =
-    { readonly ready: true; readonly detail: string } | { readonly ready: false; readonly reason: string };
+    | {
+          readonly ready: true;
+          readonly detail: string;
+          /** A consumer's network path, from its record in the database stack's `consumers` output. */
+          readonly network?: NetworkPath;
+          /** Why that network path is not known (no record, or an unexpected value). */
+          readonly networkProblem?: string;
+      }
+    | { readonly ready: false; readonly reason: string };
+
+/** Why a pull-request preview (read-only credentials) of a peering consumer does not run. */
+export const PEERING_PREVIEW_REASON =
+    "a peering consumer's preview assumes the database stack's peering-accepter role, which may write routes in the database account; it is previewed by the protected deploy job instead";
+
+const isRecord = (value: unknown): value is Readonly<Record<string, unknown>> =>
+    typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** `consumers.<consumerName>.network` of the database stack's outputs, or why it cannot be read. */
+export function recordedNetwork(
+    outputs: Readonly<Record<string, unknown>>,
+    consumerName: string,
+    reference: string,
+): { readonly network: NetworkPath } | { readonly problem: string } {
+    const record = isRecord(outputs.consumers) ? outputs.consumers[consumerName] : undefined;
+    if (!isRecord(record)) {
+        return {
+            problem: `its database stack ${reference} has no consumers.${consumerName} record: add ${consumerName} to that stack's consumers and deploy it`,
+        };
+    }
+    if (record.network !== "peering" && record.network !== "privatelink") {
+        return {
+            problem: `consumers.${consumerName}.network of its database stack ${reference} is ${JSON.stringify(record.network) ?? "missing"}, not peering or privatelink`,
+        };
+    }
+    return { network: record.network };
+}
 
 /**
  * Whether `consumer`'s database stack is deployed: it has outputs in the backend. Read with the
@@ -112,7 +148,11 @@ export async function databaseState(workspace: Workspace, consumer: PlannedStack
             reason: `its database stack ${reference} has no outputs: it is not deployed yet; ${deployFirst}`,
         };
     }
-    return { ready: true, detail: `its database stack ${reference} is deployed (${count} outputs)` };
+    const detail = `its database stack ${reference} is deployed (${count} outputs)`;
+    const recorded = recordedNetwork(outputs, consumer.consumerName ?? consumer.name, reference);
+    return "network" in recorded
+        ? { ready: true, detail, network: recorded.network }
+        : { ready: true, detail, networkProblem: recorded.problem };
 }
 
 export async function runWaves(
@@ -176,9 +216,19 @@ export interface Readiness {
     readonly detail: string;
     /** The database stack's outputs could not be read (not the same as "not deployed"). */
     readonly error?: true;
+    /** The consumer's network path in its database stack's record; absent when not known. */
+    readonly network?: NetworkPath;
+    /**
+     * Whether a preview with read-only credentials (a pull request's) may run: only for a deployed
+     * privatelink consumer, because a peering consumer's provider assumes the accepter role at preview.
+     */
+    readonly readOnlyPreview: { readonly run: true } | { readonly run: false; readonly reason: string };
 }
 
-/** `ready`: for each consumer among `stacks`, whether its database stack is deployed (in parallel). */
+/**
+ * `ready`: for each consumer among `stacks`, whether its database stack is deployed, its network path,
+ * and whether a read-only preview of it may run (in parallel).
+ */
 export async function checkReadiness(
     stacks: readonly PlannedStack[],
     workspace: Workspace,
@@ -187,11 +237,36 @@ export async function checkReadiness(
         stacks.map(async (stack): Promise<Readiness> => {
             try {
                 const state = await databaseState(workspace, stack);
-                return state.ready
-                    ? { stack: stack.name, ready: true, detail: state.detail }
-                    : { stack: stack.name, ready: false, detail: state.reason };
+                if (!state.ready) {
+                    const skip = { run: false, reason: state.reason } as const;
+                    return { stack: stack.name, ready: false, detail: state.reason, readOnlyPreview: skip };
+                }
+                const readOnlyPreview =
+                    state.network === "privatelink"
+                        ? ({ run: true } as const)
+                        : ({
+                              run: false,
+                              reason:
+                                  state.network === "peering"
+                                      ? PEERING_PREVIEW_REASON
+                                      : (state.networkProblem ?? "its network path is not known"),
+                          } as const);
+                return {
+                    stack: stack.name,
+                    ready: true,
+                    detail: state.detail,
+                    ...(state.network !== undefined ? { network: state.network } : {}),
+                    readOnlyPreview,
+                };
             } catch (err) {
-                return { stack: stack.name, ready: false, detail: firstLine(err), error: true };
+                const detail = firstLine(err);
+                return {
+                    stack: stack.name,
+                    ready: false,
+                    detail,
+                    error: true,
+                    readOnlyPreview: { run: false, reason: detail },
+                };
             }
         }),
     );

@@ -24,7 +24,7 @@ function project(): string {
     for (const consumer of ["engineering", "analytics"]) {
         fs.writeFileSync(
             path.join(dir, `Pulumi.${consumer}.yaml`),
-            "config:\n  cross-account-rds:stackRole: consumer\n  cross-account-rds:databaseStack: organization/cross-account-rds/dev\n",
+            `config:\n  cross-account-rds:stackRole: consumer\n  cross-account-rds:consumerName: ${consumer}\n  cross-account-rds:databaseStack: organization/cross-account-rds/dev\n`,
         );
     }
     return dir;
@@ -280,7 +280,7 @@ describe("deploy script (runDeploy with a fake Automation API)", () => {
         assert.strictEqual(failed.out[failed.out.length - 1], "FAILED: up of no stack; failed dev");
     });
 
-    it("ready: reports each consumer and writes ready/reason for GitHub Actions", async () => {
+    it("ready: reports each consumer and writes ready/network/preview/reason for GitHub Actions", async () => {
         const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "gh-out-")), "output");
         try {
             const run = await deploy(["ready", "--stack", "engineering", "--github-output"], {
@@ -294,17 +294,47 @@ describe("deploy script (runDeploy with a fake Automation API)", () => {
             const written = fs.readFileSync(file, "utf8");
             assert.match(
                 written,
-                /^ready=false\nreason=engineering: its database stack organization\/cross-account-rds\/dev has no outputs: it is not deployed yet; deploy the database stack first: npm run deploy -- --stack dev\n$/,
+                /^ready=false\nnetwork=\npreview=skip\nreason=engineering: its database stack organization\/cross-account-rds\/dev has no outputs: it is not deployed yet; deploy the database stack first: npm run deploy -- --stack dev\n$/,
             );
             const fake = new FakeAutomation();
-            fake.outputs.set("dev", { vpcId: "vpc-1" });
+            fake.outputs.set("dev", { vpcId: "vpc-1", consumers: { analytics: { network: "privatelink" } } });
             fs.writeFileSync(file, "");
-            const deployed = await deploy(["ready", "--stack", "engineering", "--github-output"], {
+            const deployed = await deploy(["ready", "--stack", "analytics", "--github-output"], {
                 env: { GITHUB_OUTPUT: file },
                 fake,
             });
             assert.strictEqual(deployed.code, 0);
-            assert.strictEqual(fs.readFileSync(file, "utf8"), "ready=true\nreason=\n");
+            assert.strictEqual(
+                deployed.out[deployed.out.length - 1],
+                "analytics: ready: its database stack organization/cross-account-rds/dev is deployed (2 outputs); network: privatelink; read-only preview: run",
+            );
+            assert.strictEqual(
+                fs.readFileSync(file, "utf8"),
+                "ready=true\nnetwork=privatelink\npreview=run\nreason=\n",
+            );
+        } finally {
+            fs.rmSync(path.dirname(file), { recursive: true, force: true });
+        }
+    });
+
+    it("ready: a deployed peering consumer is ready but its read-only preview is skipped, with the reason", async () => {
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "gh-out-")), "output");
+        try {
+            const fake = new FakeAutomation();
+            fake.outputs.set("dev", { consumers: { engineering: { network: "peering" } } });
+            const run = await deploy(["ready", "--stack", "engineering", "--github-output"], {
+                env: { GITHUB_OUTPUT: file },
+                fake,
+            });
+            assert.strictEqual(run.code, 0, run.err.join("\n"));
+            assert.match(
+                run.out[run.out.length - 1],
+                /^engineering: ready: .*; network: peering; read-only preview: skip \(a peering consumer's preview assumes/,
+            );
+            assert.strictEqual(
+                fs.readFileSync(file, "utf8"),
+                "ready=true\nnetwork=peering\npreview=skip\nreason=engineering: a peering consumer's preview assumes the database stack's peering-accepter role, which may write routes in the database account; it is previewed by the protected deploy job instead\n",
+            );
         } finally {
             fs.rmSync(path.dirname(file), { recursive: true, force: true });
         }

@@ -24,6 +24,7 @@ function consumer(name: string, databaseStack: string): StackFile {
         config: {
             "cross-account-rds:stackRole": "consumer",
             "cross-account-rds:databaseStack": databaseStack,
+            "cross-account-rds:consumerName": `${name}-team`,
         },
     };
 }
@@ -42,6 +43,7 @@ describe("deploy order", () => {
         }
         const engineering = waves[1].find((s) => s.name === "engineering");
         assert.strictEqual(engineering?.databaseStack, "organization/cross-account-rds/dev");
+        assert.strictEqual(engineering?.consumerName, "engineering");
     });
 
     it("reads only the given stack files when told", () => {
@@ -117,6 +119,22 @@ describe("deploy order", () => {
         assert.throws(() => classifyStacks([bad]), /needs cross-account-rds:databaseStack/);
     });
 
+    it("carries a consumer's consumerName (its record's key in the database stack) and refuses a consumer without one", () => {
+        const [, eng] = classifyStacks([db("dev"), consumer("eng", "dev")]);
+        assert.strictEqual(eng.consumerName, "eng-team");
+        assert.strictEqual(classifyStacks([db("dev")])[0].consumerName, undefined);
+        const bad = consumer("eng", "dev");
+        const config = { ...bad.config };
+        delete config["cross-account-rds:consumerName"];
+        assert.throws(
+            () => classifyStacks([db("dev"), { ...bad, config }]),
+            (err: Error) =>
+                err instanceof PlanError &&
+                err.message ===
+                    "Pulumi.eng.yaml: a consumer stack needs cross-account-rds:consumerName, its name in the database stack's consumers",
+        );
+    });
+
     it("refuses cycles, naming them", () => {
         assert.throws(() => classifyStacks([consumer("a", "b"), consumer("b", "a")]), /cycle: a -> b -> a/);
         assert.throws(() => classifyStacks([consumer("a", "org/p/a")]), /cycle: a -> a/);
@@ -139,7 +157,7 @@ describe("deploy order", () => {
             );
             fs.writeFileSync(
                 path.join(dir, "Pulumi.c1.yaml"),
-                "config:\n  cross-account-rds:stackRole: consumer\n  cross-account-rds:databaseStack: o/p/db\n",
+                "config:\n  cross-account-rds:stackRole: consumer\n  cross-account-rds:consumerName: c1\n  cross-account-rds:databaseStack: o/p/db\n",
             );
             assert.deepStrictEqual(names(planFromDirectory(dir)), [["db"], ["c1"]]);
             fs.writeFileSync(path.join(dir, "Pulumi.bad.yaml"), "config:\n  stackRole: consumer\n");

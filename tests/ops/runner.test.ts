@@ -2,7 +2,7 @@ import * as assert from "assert";
 import { automationWorkspace } from "../../ops/deploy/automation";
 import { profileEnvVars, resolveCredentials, type StackCredentials } from "../../ops/deploy/credentials";
 import { classifyStacks, planWaves, type StackFile } from "../../ops/deploy/order";
-import { checkReadiness, linePrefixer, runWaves } from "../../ops/deploy/run";
+import { checkReadiness, linePrefixer, PEERING_PREVIEW_REASON, runWaves } from "../../ops/deploy/run";
 import { FakeAutomation } from "../support/fakeAutomation";
 
 const DB_REF = "org/cross-account-rds/dev";
@@ -18,10 +18,12 @@ function plan(only: string[] = []) {
             stackFile("dev", { "cross-account-rds:stackRole": "database" }),
             stackFile("engineering", {
                 "cross-account-rds:stackRole": "consumer",
+                "cross-account-rds:consumerName": "engineering",
                 "cross-account-rds:databaseStack": DB_REF,
             }),
             stackFile("analytics", {
                 "cross-account-rds:stackRole": "consumer",
+                "cross-account-rds:consumerName": "analytics",
                 "cross-account-rds:databaseStack": DB_REF,
             }),
         ]),
@@ -230,6 +232,63 @@ describe("deploy runner over the Automation API", () => {
         fake.unreadable.set("dev", "403");
         const [broken] = await checkReadiness(consumers, workspace);
         assert.strictEqual(broken.error, true);
+    });
+
+    it("reports each consumer's network from the database stack's consumers.<consumerName>.network output", async () => {
+        const { fake, workspace } = setup(["engineering", "analytics"]);
+        fake.outputs.set("dev", {
+            vpcId: "vpc-1",
+            consumers: { engineering: { network: "peering" }, analytics: { network: "privatelink" } },
+        });
+        const [engineering, analytics] = await checkReadiness(
+            plan(["engineering", "analytics"]).flat(),
+            workspace,
+        );
+        assert.deepStrictEqual(
+            [engineering.ready, engineering.network, analytics.ready, analytics.network],
+            [true, "peering", true, "privatelink"],
+        );
+    });
+
+    it("skips a peering consumer's read-only preview: it would assume the database account's accepter role", async () => {
+        const { fake, workspace } = setup(["engineering"]);
+        fake.outputs.set("dev", { consumers: { engineering: { network: "peering" } } });
+        const [engineering] = await checkReadiness(plan(["engineering"]).flat(), workspace);
+        assert.deepStrictEqual(engineering.readOnlyPreview, { run: false, reason: PEERING_PREVIEW_REASON });
+        assert.strictEqual(
+            PEERING_PREVIEW_REASON,
+            "a peering consumer's preview assumes the database stack's peering-accepter role, which may write routes in the database account; it is previewed by the protected deploy job instead",
+        );
+    });
+
+    it("lets a privatelink consumer's read-only preview run", async () => {
+        const { fake, workspace } = setup(["analytics"]);
+        fake.outputs.set("dev", { consumers: { analytics: { network: "privatelink" } } });
+        const [analytics] = await checkReadiness(plan(["analytics"]).flat(), workspace);
+        assert.deepStrictEqual(analytics.readOnlyPreview, { run: true });
+    });
+
+    it("skips the read-only preview, saying why, when the database is not deployed or has no usable record", async () => {
+        const { fake, workspace } = setup(["analytics"]);
+        const consumers = plan(["analytics"]).flat();
+        const [undeployed] = await checkReadiness(consumers, workspace);
+        assert.strictEqual(undeployed.ready, false);
+        assert.strictEqual(undeployed.network, undefined);
+        assert.ok(!undeployed.readOnlyPreview.run);
+        assert.match(undeployed.readOnlyPreview.reason, /has no outputs: it is not deployed yet/);
+        fake.outputs.set("dev", { consumers: { engineering: { network: "privatelink" } } });
+        const [unrecorded] = await checkReadiness(consumers, workspace);
+        assert.strictEqual(unrecorded.ready, true, "the database stack is deployed");
+        assert.deepStrictEqual(unrecorded.readOnlyPreview, {
+            run: false,
+            reason: `its database stack ${DB_REF} has no consumers.analytics record: add analytics to that stack's consumers and deploy it`,
+        });
+        fake.outputs.set("dev", { consumers: { analytics: { network: "vpn" } } });
+        const [odd] = await checkReadiness(consumers, workspace);
+        assert.deepStrictEqual(odd.readOnlyPreview, {
+            run: false,
+            reason: `consumers.analytics.network of its database stack ${DB_REF} is "vpn", not peering or privatelink`,
+        });
     });
 
     it("refuses to select a stack it resolved no credentials for", async () => {
