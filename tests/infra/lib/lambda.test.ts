@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as aws from "@pulumi/aws";
-import { actionMatches, arnMatches, asList, toPolicyJson } from "../../../infra/lib/iam";
+import { actionMatches, arnMatches, asList, policyDocument, toPolicyJson } from "../../../infra/lib/iam";
 import {
     FUNCTION_PACKAGES,
     functionCodePathOptions,
@@ -12,8 +12,12 @@ import {
     functionPackageDirs,
     LAMBDA_RUNTIME,
     lambdaTrustPolicy,
+    vpcFunction,
+    VpcFunctionArgs,
     vpcLambdaStatements,
 } from "../../../infra/lib/lambda";
+import { MockCloud } from "../../../plan/mockCloud";
+import { runStack, StackRun } from "../../../plan/runStack";
 import { providerRef, recorded, uniqueName } from "../../components/support";
 
 const ROOT = path.join(__dirname, "..", "..", "..");
@@ -124,6 +128,91 @@ describe("infra/lib/lambda: what every VPC Lambda of the project shares", () => 
                 tags: { a: "b" },
             });
             assert.equal(declared.provider, await providerRef(provider));
+        });
+    });
+
+    describe("vpcFunction", () => {
+        // Its resources are named after the function, so each run gets a stack of its own.
+        async function run(overrides: Partial<VpcFunctionArgs<unknown, unknown>> = {}): Promise<StackRun> {
+            const cloud = new MockCloud({ accountId: ACCOUNT, region: "us-east-1" });
+            return runStack("lambda-lib", "cross-account-rds", {}, cloud, () => {
+                const marker = new aws.s3.Bucket("marker");
+                vpcFunction("fetch-rows", {
+                    functionName: "cross-account-rds-engineering-fetch-rows",
+                    description: "Reads rows",
+                    callbackFactory: () => async () => ({ rows: [] }),
+                    timeout: 15,
+                    memorySize: 256,
+                    environment: {
+                        SECRET_ARN: "arn:aws:secretsmanager:us-east-1:111111112974:secret:db-AbCdEf",
+                    },
+                    subnetIds: ["subnet-0a", "subnet-0b"],
+                    securityGroupId: SG,
+                    accountId: ACCOUNT,
+                    roleName: "cross-account-rds-engineering-fetch-rows",
+                    roleDescription: "fetch-rows execution role",
+                    policy: (logGroupArn) =>
+                        logGroupArn.apply((arn) => toPolicyJson(policyDocument(vpcLambdaStatements(arn)))),
+                    logRetentionInDays: 30,
+                    tags: { project: "x" },
+                    dependsOn: [marker],
+                    ...overrides,
+                });
+            });
+        }
+        const SG = "sg-0f0f0f0f0f0f0f0f0";
+        const FUNCTION = "aws:lambda/function:Function";
+
+        it("declares the log group, a role only Lambda may assume for this account, its policy on that log group, and the function", async function () {
+            this.timeout(30_000);
+            const { cloud } = await run();
+            const [logGroup] = cloud.find("aws:cloudwatch/logGroup:LogGroup", "fetch-rows");
+            assert.equal(logGroup.inputs.name, "/aws/lambda/cross-account-rds-engineering-fetch-rows");
+            assert.equal(logGroup.inputs.retentionInDays, 30);
+            const [role] = cloud.find("aws:iam/role:Role", "fetch-rows");
+            assert.equal(role.inputs.name, "cross-account-rds-engineering-fetch-rows");
+            assert.equal(role.inputs.assumeRolePolicy, toPolicyJson(lambdaTrustPolicy(ACCOUNT)));
+            const [rolePolicy] = cloud.find("aws:iam/rolePolicy:RolePolicy", "fetch-rows");
+            assert.equal(rolePolicy.inputs.role, role.id);
+            assert.equal(
+                rolePolicy.inputs.policy,
+                toPolicyJson(policyDocument(vpcLambdaStatements(logGroup.state.arn as string))),
+                "the policy is built on the log group's own ARN",
+            );
+            const [fn] = cloud.find(FUNCTION, "fetch-rows");
+            assert.equal(fn.inputs.name, "cross-account-rds-engineering-fetch-rows");
+            assert.equal(fn.inputs.runtime, LAMBDA_RUNTIME);
+            assert.equal(fn.inputs.role, role.state.arn);
+            assert.equal(fn.inputs.timeout, 15);
+            assert.equal(fn.inputs.memorySize, 256);
+            assert.deepEqual(fn.inputs.vpcConfig, {
+                subnetIds: ["subnet-0a", "subnet-0b"],
+                securityGroupIds: [SG],
+            });
+            assert.deepEqual(fn.inputs.environment, {
+                variables: { SECRET_ARN: "arn:aws:secretsmanager:us-east-1:111111112974:secret:db-AbCdEf" },
+            });
+            for (const resource of [logGroup, role, fn]) {
+                assert.deepEqual(resource.inputs.tags, { project: "x" }, resource.type);
+            }
+        });
+
+        it("creates the function only after its log group, its policy and what the caller names", async function () {
+            this.timeout(30_000);
+            const { options } = await run();
+            const dependsOn = options.get(`${FUNCTION}::fetch-rows`)?.dependsOn ?? [];
+            assert.deepEqual([...dependsOn].sort(), [
+                "aws:cloudwatch/logGroup:LogGroup::fetch-rows",
+                "aws:iam/rolePolicy:RolePolicy::fetch-rows",
+                "aws:s3/bucket:Bucket::marker",
+            ]);
+        });
+
+        it("leaves the role auto-named when no role name is given", async function () {
+            this.timeout(30_000);
+            const { cloud } = await run({ roleName: undefined });
+            const [role] = cloud.find("aws:iam/role:Role", "fetch-rows");
+            assert.ok(!("name" in role.inputs), JSON.stringify(role.inputs));
         });
     });
 

@@ -5,6 +5,7 @@ import {
     interfaceEndpoint,
     isolatedSubnetPrefix,
     isolatedVpc,
+    tcpBetweenGroups,
     tcpRule,
     TcpRuleArgs,
 } from "../../../infra/lib/network";
@@ -117,6 +118,59 @@ describe("infra/lib/network: the network pieces both stacks build the same way",
             const rule = tcpRule(name, "ingress", ruleArgs({ securityGroupId: PEER_SG }), { provider });
             await promiseOf(rule.id);
             assert.equal((await recorded(INGRESS, name)).provider, await providerRef(provider));
+        });
+    });
+
+    describe("tcpBetweenGroups", () => {
+        it("opens one port along a path: egress on the sending group to the receiver, ingress on the receiver from the sender", async () => {
+            const egress = uniqueName("net-path-out");
+            const ingress = uniqueName("net-path-in");
+            const rules = tcpBetweenGroups({
+                from: SG,
+                to: PEER_SG,
+                port: 3306,
+                egress: { name: egress, description: "MySQL to the database" },
+                ingress: { name: ingress, description: "MySQL from the function" },
+            });
+            assert.equal(rules.length, 2);
+            assert.ok(rules[0] instanceof aws.vpc.SecurityGroupEgressRule, "the egress rule first");
+            assert.ok(rules[1] instanceof aws.vpc.SecurityGroupIngressRule);
+            await Promise.all(rules.map((rule) => promiseOf(rule.id)));
+            assert.deepEqual((await recorded(EGRESS, egress)).inputs, {
+                securityGroupId: SG,
+                description: "MySQL to the database",
+                ipProtocol: "tcp",
+                fromPort: 3306,
+                toPort: 3306,
+                referencedSecurityGroupId: PEER_SG,
+            });
+            assert.deepEqual((await recorded(INGRESS, ingress)).inputs, {
+                securityGroupId: PEER_SG,
+                description: "MySQL from the function",
+                ipProtocol: "tcp",
+                fromPort: 3306,
+                toPort: 3306,
+                referencedSecurityGroupId: SG,
+            });
+        });
+
+        it("declares both rules with the options it is given", async () => {
+            const name = uniqueName("net-path-opts");
+            const provider = new aws.Provider(`${name}-provider`, { region: "eu-west-1" });
+            const rules = tcpBetweenGroups(
+                {
+                    from: SG,
+                    to: PEER_SG,
+                    port: 443,
+                    egress: { name: `${name}-out`, description: "HTTPS to the endpoints" },
+                    ingress: { name: `${name}-in`, description: "HTTPS from the function" },
+                },
+                { provider },
+            );
+            await Promise.all(rules.map((rule) => promiseOf(rule.id)));
+            const ref = await providerRef(provider);
+            assert.equal((await recorded(EGRESS, `${name}-out`)).provider, ref);
+            assert.equal((await recorded(INGRESS, `${name}-in`)).provider, ref);
         });
     });
 
