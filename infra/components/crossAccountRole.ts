@@ -10,7 +10,7 @@ import {
     roleNameProblem,
 } from "../lib/validate";
 import { actionMatches, policyDocument, rootArn, toPolicyJson } from "../lib/iam";
-import { requireValid } from "./args";
+import { ArgumentProblem, requireNoProblem, requireValid } from "./args";
 
 export interface CrossAccountRoleArgs {
     /** Account whose principals may assume the role (required; no default). */
@@ -40,12 +40,6 @@ export interface TrustPolicyArgs {
     readonly trustedAccountId: string;
     readonly trustedPrincipalArns: readonly string[];
     readonly externalId?: string;
-}
-
-/** Where an argument is wrong and why, for checks that also run on resolved outputs (at apply time). */
-export interface ArgumentProblem {
-    readonly propertyPath: string;
-    readonly problem: string;
 }
 
 const DEFAULT_MAX_SESSION_DURATION = 3600;
@@ -150,10 +144,7 @@ export function validateCrossAccountRoleArgs(args: CrossAccountRoleArgs): void {
  * {@link permissionsProblem}); throws `pulumi.InputPropertyError` naming the bad element.
  */
 export function validatePermissions(statements: aws.iam.PolicyStatement[], argName = "permissions"): void {
-    const found = permissionsProblem(statements, argName);
-    if (found) {
-        requireValid(found.propertyPath, found.problem);
-    }
+    requireNoProblem(permissionsProblem(statements, argName));
 }
 
 /**

@@ -99,9 +99,11 @@ export class PeeredVpcPair extends pulumi.ComponentResource {
         validatePeeredVpcPairArgs(args);
         super("cross-account-rds:network:PeeredVpcPair", name, {}, opts);
         const { requester, accepter } = args;
-        const requesterProvider = requester.provider;
-        // Validation guarantees a same-account pair here, where the requester's credentials can accept.
-        const accepterProvider = accepter.provider ?? requester.provider;
+        const provider = {
+            requester: requester.provider,
+            // Validation guarantees a same-account pair here, where the requester's credentials can accept.
+            accepter: accepter.provider ?? requester.provider,
+        };
         const dns = args.allowRemoteVpcDnsResolution ?? true;
 
         const connection = new aws.ec2.VpcPeeringConnection(
@@ -115,8 +117,9 @@ export class PeeredVpcPair extends pulumi.ComponentResource {
                 autoAccept: false,
                 tags: { ...args.tags, Name: name, Side: "requester" },
             },
-            { parent: this, provider: requesterProvider },
+            { parent: this, provider: provider.requester },
         );
+        this.peeringConnectionId = connection.id;
         const accepted = new aws.ec2.VpcPeeringConnectionAccepter(
             `${name}-accepter`,
             {
@@ -124,8 +127,9 @@ export class PeeredVpcPair extends pulumi.ComponentResource {
                 autoAccept: true,
                 tags: { ...args.tags, Name: name, Side: "accepter" },
             },
-            { parent: this, provider: accepterProvider },
+            { parent: this, provider: provider.accepter },
         );
+        this.accepterStatus = accepted.acceptStatus;
 
         const routes = (
             side: "requester" | "accepter",
@@ -143,7 +147,7 @@ export class PeeredVpcPair extends pulumi.ComponentResource {
                         },
                         {
                             parent: this,
-                            provider: side === "requester" ? requesterProvider : accepterProvider,
+                            provider: provider[side],
                             dependsOn: [accepted],
                         },
                     ),
@@ -152,19 +156,14 @@ export class PeeredVpcPair extends pulumi.ComponentResource {
         this.accepterRoutes = routes("accepter", accepter.routeTableIds, requester.cidrBlock);
 
         // DNS options can only be set on an active connection, and each side only by its own account.
-        new aws.ec2.PeeringConnectionOptions(
-            `${name}-requester-dns`,
-            { vpcPeeringConnectionId: accepted.id, requester: { allowRemoteVpcDnsResolution: dns } },
-            { parent: this, provider: requesterProvider, dependsOn: [accepted] },
-        );
-        new aws.ec2.PeeringConnectionOptions(
-            `${name}-accepter-dns`,
-            { vpcPeeringConnectionId: accepted.id, accepter: { allowRemoteVpcDnsResolution: dns } },
-            { parent: this, provider: accepterProvider, dependsOn: [accepted] },
-        );
+        for (const side of ["requester", "accepter"] as const) {
+            new aws.ec2.PeeringConnectionOptions(
+                `${name}-${side}-dns`,
+                { vpcPeeringConnectionId: accepted.id, [side]: { allowRemoteVpcDnsResolution: dns } },
+                { parent: this, provider: provider[side], dependsOn: [accepted] },
+            );
+        }
 
-        this.peeringConnectionId = connection.id;
-        this.accepterStatus = accepted.acceptStatus;
         this.registerOutputs({
             peeringConnectionId: this.peeringConnectionId,
             accepterStatus: this.accepterStatus,

@@ -5,8 +5,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { accountIdProblem, describe, principalArnProblem, regionProblem } from "../lib/validate";
 import { oneOrMany, policyDocument, rootArn, toPolicyJson } from "../lib/iam";
-import { requireValid } from "./args";
-import type { ArgumentProblem, CrossAccountRole } from "./crossAccountRole";
+import { ArgumentProblem, requireNoProblem, requireValid } from "./args";
+import type { CrossAccountRole } from "./crossAccountRole";
 
 export interface SecretShareArgs {
     /** The secret value; wrapped with `pulumi.secret()` whether or not it already is (required). */
@@ -142,10 +142,7 @@ export function kmsKeyArnProblem(arn: unknown): string | undefined {
 export function validateSecretShareArgs(args: SecretShareArgs): void {
     requireValid("accountId", accountIdProblem(args.accountId));
     requireValid("region", regionProblem(args.region));
-    const readers = readersProblem(args.readers);
-    if (readers) {
-        requireValid(readers.propertyPath, readers.problem);
-    }
+    requireNoProblem(readersProblem(args.readers));
     const window: unknown = args.recoveryWindowInDays;
     if (
         window !== undefined &&

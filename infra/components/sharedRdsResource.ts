@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { MYSQL_PORT } from "../lib/constants";
 import { tcpBetweenGroups } from "../lib/network";
 import { accountIdProblem, describe, PARTITION } from "../lib/validate";
-import { requireValid } from "./args";
+import { ArgumentProblem, requireNoProblem, requireValid } from "./args";
 
 export interface RdsConsumer {
     /** Short name, unique among `consumers`; names this consumer's share and its children (required). */
@@ -58,13 +58,14 @@ export function latticeNameProblem(name: unknown): string | undefined {
     return undefined;
 }
 
-/** Why `ids` is not a list of distinct subnet ids of at least `min` entries (outputs inside pass). */
-export function subnetIdsProblem(ids: unknown, min: number): { path?: string; problem: string } | undefined {
+/** Why `ids` (the argument `key`) is not a list of distinct subnet ids of at least `min` entries (outputs inside pass). */
+export function subnetIdsProblem(key: string, ids: unknown, min: number): ArgumentProblem | undefined {
     if (!Array.isArray(ids)) {
-        return { problem: `${describe(ids)} is not a list of subnet ids` };
+        return { propertyPath: key, problem: `${describe(ids)} is not a list of subnet ids` };
     }
     if (ids.length < min) {
         return {
+            propertyPath: key,
             problem:
                 min === 1
                     ? "must list at least one subnet"
@@ -77,10 +78,13 @@ export function subnetIdsProblem(ids: unknown, min: number): { path?: string; pr
             continue; // an output: checked again once known
         }
         if (!SUBNET_ID.test(id)) {
-            return { path: `[${i}]`, problem: `${describe(id)} is not a subnet id (subnet-...)` };
+            return {
+                propertyPath: `${key}[${i}]`,
+                problem: `${describe(id)} is not a subnet id (subnet-...)`,
+            };
         }
         if (seen.has(id)) {
-            return { path: `[${i}]`, problem: `${describe(id)} is listed twice` };
+            return { propertyPath: `${key}[${i}]`, problem: `${describe(id)} is listed twice` };
         }
         seen.add(id);
     }
@@ -89,10 +93,7 @@ export function subnetIdsProblem(ids: unknown, min: number): { path?: string; pr
 
 /** Throws `InputPropertyError` at `key` (or `key[i]`) when `ids` are not usable subnets. */
 export function requireSubnetIds(key: string, ids: unknown, min: number): void {
-    const found = subnetIdsProblem(ids, min);
-    if (found) {
-        requireValid(`${key}${found.path ?? ""}`, found.problem);
-    }
+    requireNoProblem(subnetIdsProblem(key, ids, min));
 }
 
 export function dbInstanceArnProblem(arn: unknown): string | undefined {
