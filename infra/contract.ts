@@ -45,6 +45,8 @@ export interface DatabaseExports {
     readonly vpcCidr: string;
     /** Route tables of the database subnets (each gets a route back to each peering consumer). */
     readonly routeTableIds: string[];
+    /** Zone ids the database subnets (and the resource gateway) span: a consumer's VPC spans them too. */
+    readonly availabilityZoneIds: string[];
     /** RDS endpoint host name. */
     readonly dbHost: string;
     /** RDS port. */
@@ -65,6 +67,7 @@ export const DATABASE_EXPORT_NAMES = [
     "vpcId",
     "vpcCidr",
     "routeTableIds",
+    "availabilityZoneIds",
     "dbHost",
     "dbPort",
     "dbName",

@@ -46,6 +46,24 @@ export interface DeployedStack {
     readonly secretOutputNames?: readonly string[];
 }
 
+/**
+ * The region's six zones as an account sees them: names a-f, each mapped to a zone id shifted by the account
+ * (as AWS maps names to physical zones per account), filtered by `zone-id` when asked.
+ */
+function availabilityZones(accountId: string, region: string, inputs: Props): Props {
+    const shift = [...accountId].reduce((sum, digit) => sum + Number(digit), 0) % 6;
+    const prefix = region.replace(/^(\w\w)\w*-(\w)\w*-(\d+)$/, "$1$2$3"); // us-east-1 → use1, as AWS names them
+    const zones = ["a", "b", "c", "d", "e", "f"].map((letter, i) => ({
+        name: `${region}${letter}`,
+        zoneId: `${prefix}-az${((i + shift) % 6) + 1}`,
+    }));
+    const wanted = (inputs.filters as Array<{ name: string; values: string[] }> | undefined)?.find(
+        (f) => f.name === "zone-id",
+    )?.values;
+    const listed = wanted ? zones.filter((z) => wanted.includes(z.zoneId)) : zones;
+    return { id: region, names: listed.map((z) => z.name), zoneIds: listed.map((z) => z.zoneId) };
+}
+
 /** What `awsx.ec2.Vpc` (a plugin-side component, invisible under mocks) would output for its args. */
 function awsxVpcOutputs(name: string, inputs: Props): Record<string, unknown> {
     const azCount: number = inputs.numberOfAvailabilityZones ?? inputs.availabilityZoneNames?.length ?? 3;
@@ -145,7 +163,7 @@ export class MockCloud implements pulumi.runtime.Mocks {
             case "aws:index/getPartition:getPartition":
                 return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
             case "aws:index/getAvailabilityZones:getAvailabilityZones":
-                return { names: ["a", "b", "c", "d", "e", "f"].map((s) => `${region}${s}`), id: region };
+                return availabilityZones(accountId, region, args.inputs);
             default:
                 return args.inputs;
         }

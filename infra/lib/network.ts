@@ -16,6 +16,8 @@ export interface IsolatedVpcArgs {
     readonly availabilityZoneCount: number;
     /** Name of the subnet tier (`db`, `function`). */
     readonly subnetName: string;
+    /** The zones by name, `availabilityZoneCount` of them (default: the region's first ones, as awsx picks). */
+    readonly availabilityZoneNames?: readonly string[];
     /** Tags for the VPC and its children (default none). */
     readonly tags?: Record<string, string>;
 }
@@ -38,11 +40,52 @@ export function isolatedSubnetPrefix(
     return prefix;
 }
 
-/** A VPC of isolated subnets only: no NAT, no internet gateway, DNS support and host names on. */
+/** Availability zones of this account and region, by name and by zone id, in the same order. */
+export interface Zones {
+    readonly names: readonly string[];
+    /** The zone ids: the same physical zone in every account (a zone NAME maps differently per account). */
+    readonly zoneIds: readonly string[];
+}
+
+/**
+ * `count` available zones of this account, those with one of `preferredZoneIds` first (in that order), so
+ * two accounts' VPCs can span the same physical zones. With `requireOverlap`, refuses when none of the
+ * preferred zones exists here (a PrivateLink endpoint needs a zone in common with the resource gateway).
+ */
+export async function chooseZones(
+    count: number,
+    preferredZoneIds: readonly string[] = [],
+    options: { requireOverlap?: string } = {},
+): Promise<Zones> {
+    const available = await aws.getAvailabilityZones({
+        state: "available",
+        filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }],
+    });
+    const all = available.names.map((name, i) => ({ name, zoneId: available.zoneIds[i] }));
+    const preferred = preferredZoneIds.flatMap((id) => all.filter((zone) => zone.zoneId === id));
+    if (options.requireOverlap !== undefined && preferredZoneIds.length > 0 && preferred.length === 0) {
+        throw new pulumi.RunError(
+            `${options.requireOverlap}: this account has none of the zones ${preferredZoneIds.join(", ")} ` +
+                `(zone ids) in ${available.id}; the two VPCs need at least one zone in common`,
+        );
+    }
+    const chosen = [...preferred, ...all.filter((zone) => !preferred.includes(zone))].slice(0, count);
+    if (chosen.length < count) {
+        throw new pulumi.RunError(
+            `cross-account-rds:availabilityZoneCount: ${count} zones asked for, but this account has ` +
+                `${all.length} available without opting in`,
+        );
+    }
+    return { names: chosen.map((zone) => zone.name), zoneIds: chosen.map((zone) => zone.zoneId) };
+}
+
+/** A VPC of isolated subnets only: no NAT, no route to the internet, DNS support and host names on. */
 export function isolatedVpc(name: string, args: IsolatedVpcArgs): IsolatedVpc {
     const vpc = new awsx.ec2.Vpc(name, {
         cidrBlock: args.cidrBlock,
-        numberOfAvailabilityZones: args.availabilityZoneCount,
+        ...(args.availabilityZoneNames
+            ? { availabilityZoneNames: [...args.availabilityZoneNames] }
+            : { numberOfAvailabilityZones: args.availabilityZoneCount }),
         subnetStrategy: "Auto",
         subnetSpecs: [{ type: "Isolated", name: args.subnetName, cidrMask: isolatedSubnetPrefix(args) }],
         natGateways: { strategy: "None" },

@@ -13,7 +13,14 @@ import { cidrsOverlap, parseCidr } from "../lib/cidr";
 import { HTTPS_PORT, MYSQL_PORT, PROJECT } from "../lib/constants";
 import { toPolicyJson } from "../lib/iam";
 import { vpcFunction, vpcLambdaStatements } from "../lib/lambda";
-import { interfaceEndpoint, isolatedVpc, IsolatedVpc, tcpBetweenGroups, tcpRule } from "../lib/network";
+import {
+    interfaceEndpoint,
+    chooseZones,
+    isolatedVpc,
+    IsolatedVpc,
+    tcpBetweenGroups,
+    tcpRule,
+} from "../lib/network";
 import { DatabaseReference, readDatabaseStack } from "./databaseReference";
 
 export async function consumerStack(config: ConsumerStackConfig): Promise<Exported<ConsumerExports>> {
@@ -35,9 +42,16 @@ export async function consumerStack(config: ConsumerStackConfig): Promise<Export
         }
     }
 
+    // The database's zones first (by zone id): a resource endpoint needs a zone in common with the resource
+    // gateway, and peering traffic within one zone costs nothing.
+    const zones = await chooseZones(config.availabilityZoneCount, exports.availabilityZoneIds, {
+        requireOverlap:
+            record.network === "privatelink" ? `stack ${config.databaseStack}'s zones` : undefined,
+    });
     const isolated = isolatedVpc("consumer", {
         cidrBlock: record.vpcCidr,
         availabilityZoneCount: config.availabilityZoneCount,
+        availabilityZoneNames: zones.names,
         subnetName: "function",
         tags,
     });

@@ -10,7 +10,7 @@ import { SharedRdsResource } from "../components/sharedRdsResource";
 import { ConsumerSpec, DatabaseStackConfig, MASTER_USERNAME } from "../config";
 import { ConsumerRecord, DatabaseExports, Exported } from "../contract";
 import { MYSQL_PORT, PROJECT } from "../lib/constants";
-import { isolatedVpc, tcpRule } from "../lib/network";
+import { chooseZones, isolatedVpc, tcpRule } from "../lib/network";
 import { bootstrapFunction } from "./bootstrap";
 import { nameFor } from "./names";
 import { dayTwoProblems, readPreviousDeployment, retirementNotice } from "./previousDeployment";
@@ -29,9 +29,12 @@ export async function databaseStack(
     const stack = pulumi.getStack();
     const tags = { project: PROJECT, stack, stackRole: "database" };
 
+    // Zones chosen by zone id and exported: a consumer's VPC spans the same physical zones.
+    const zones = await chooseZones(config.availabilityZoneCount);
     const { vpc, routeTableIds } = isolatedVpc("database", {
         cidrBlock: config.vpcCidr,
         availabilityZoneCount: config.availabilityZoneCount,
+        availabilityZoneNames: zones.names,
         subnetName: "db",
         tags,
     });
@@ -223,6 +226,7 @@ export async function databaseStack(
         vpcId: vpc.vpcId,
         vpcCidr: config.vpcCidr,
         routeTableIds: pulumi.all(routeTableIds),
+        availabilityZoneIds: [...zones.zoneIds],
         dbHost: db.address,
         dbPort: MYSQL_PORT,
         dbName: config.db.name,

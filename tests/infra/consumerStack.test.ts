@@ -12,6 +12,7 @@ import {
     policy,
     shippedConfig,
     stackFromConfig,
+    zoneIdsOf,
 } from "../support/stacks";
 
 const ENGINEERING = "222222225884";
@@ -50,6 +51,20 @@ describe("consumer stacks (Pulumi.engineering.yaml and Pulumi.analytics.yaml, fe
         assert.strictEqual(
             only(plan, "aws:iam/role:Role", "fetch-rows").inputs.name,
             records().engineering.functionRoleName,
+        );
+    });
+
+    it("spans the database's physical zones (by zone id), whatever they are called in its own account", async () => {
+        const dbZoneIds = pair.database.exports.availabilityZoneIds as string[];
+        for (const stack of [plan, analytics]) {
+            const names = only(stack, "awsx:ec2:Vpc").inputs.availabilityZoneNames as string[];
+            const ids = await zoneIdsOf(stack.accountId, names);
+            assert.deepStrictEqual(ids, dbZoneIds, `${stack.stack} spans ${names.join(", ")}`);
+        }
+        assert.notDeepStrictEqual(
+            only(analytics, "awsx:ec2:Vpc").inputs.availabilityZoneNames,
+            only(pair.database, "awsx:ec2:Vpc").inputs.availabilityZoneNames,
+            "the same zones have other names in the other account",
         );
     });
 
@@ -387,6 +402,19 @@ describe("consumer stacks (Pulumi.engineering.yaml and Pulumi.analytics.yaml, fe
             await assert.rejects(
                 consumerWith(withRecord({ vpcCidr: "10.10.0.0/16" })),
                 /vpcCidr in stack organization\/cross-account-rds\/dev: 10\.10\.0\.0\/16 overlaps the database VPC 10\.10\.0\.0\/16/,
+            );
+        });
+
+        it("a privatelink record whose database zones this account does not have", async () => {
+            const analyticsWith = (outputs: Record<string, unknown>) =>
+                planStack(
+                    stackFromConfig("analytics", shippedConfig("analytics")),
+                    DEFAULT_ORGANIZATION,
+                    deployed(outputs),
+                );
+            await assert.rejects(
+                analyticsWith({ ...pair.database.exports, availabilityZoneIds: ["use1-az9"] }),
+                /none of the zones use1-az9 \(zone ids\).*need at least one zone in common/s,
             );
         });
 

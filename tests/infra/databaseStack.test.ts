@@ -12,6 +12,7 @@ import {
     policy,
     shippedConfig,
     stackFromConfig,
+    zoneIdsOf,
 } from "../support/stacks";
 
 const DB_ACCOUNT = "111111112974";
@@ -77,7 +78,7 @@ describe("database stack (Pulumi.dev.yaml under mocks: a peering and a privateli
     it("builds a VPC of isolated subnets in two AZs with DNS on and no NAT", () => {
         const vpc = only(plan, "awsx:ec2:Vpc");
         assert.strictEqual(vpc.inputs.cidrBlock, "10.10.0.0/16");
-        assert.strictEqual(vpc.inputs.numberOfAvailabilityZones, 2);
+        assert.deepStrictEqual(vpc.inputs.availabilityZoneNames, ["us-east-1a", "us-east-1b"]);
         assert.deepStrictEqual(
             vpc.inputs.subnetSpecs.map((s: { type: string; cidrMask: number }) => [s.type, s.cidrMask]),
             [["Isolated", 24]],
@@ -85,6 +86,14 @@ describe("database stack (Pulumi.dev.yaml under mocks: a peering and a privateli
         assert.strictEqual(vpc.inputs.natGateways.strategy, "None");
         assert.strictEqual(vpc.inputs.enableDnsSupport, true);
         assert.strictEqual(vpc.inputs.enableDnsHostnames, true);
+    });
+
+    it("exports the zone ids its subnets span, so consumers can span the same physical zones", async () => {
+        const names = only(plan, "awsx:ec2:Vpc").inputs.availabilityZoneNames as string[];
+        assert.deepStrictEqual(plan.exports.availabilityZoneIds, await zoneIdsOf(DB_ACCOUNT, names));
+        for (const id of plan.exports.availabilityZoneIds as string[]) {
+            assert.match(id, /^use1-az[1-6]$/);
+        }
     });
 
     it("sizes the subnets to fit a small VPC: a /24 in two zones gets two /25", async () => {

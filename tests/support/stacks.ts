@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import type { PolicyJson } from "../../infra/lib/iam";
+import { MockCloud } from "../../plan/mockCloud";
 import { Plan, planAll, planStack, PlannedResource, StackPlan } from "../../plan/run";
 import { DEFAULT_ORGANIZATION } from "../../plan/runStack";
 import { loadStackSet, PlanStack, ROOT, stackFromConfig, stackSet } from "../../plan/stackFiles";
@@ -68,4 +69,14 @@ export function all(plan: StackPlan, type: string): PlannedResource[] {
 
 export function policy(document: unknown): PolicyJson {
     return JSON.parse(String(document)) as PolicyJson;
+}
+
+/** The zone ids behind zone names, as the mock cloud maps them for an account. */
+export async function zoneIdsOf(accountId: string, names: string[], region = "us-east-1"): Promise<string[]> {
+    const zones = new MockCloud({ accountId, region: region }).call({
+        token: "aws:index/getAvailabilityZones:getAvailabilityZones",
+        inputs: {},
+        provider: undefined,
+    } as unknown as Parameters<MockCloud["call"]>[0]) as { names: string[]; zoneIds: string[] };
+    return names.map((name) => zones.zoneIds[zones.names.indexOf(name)]);
 }
