@@ -1,6 +1,6 @@
 // The command line of ops/deploy.ts (`npm run deploy`, `npm run preview`): parsed with util.parseArgs,
 // every mistake reported as one sentence that names the argument and points at --help.
-import { parseArgs } from "util";
+import { parseCommandLine, UsageError } from "../cli";
 import { parseProfileFlags, PROFILE_ENV_PREFIX } from "./credentials";
 
 export type Mode = "up" | "preview" | "ready";
@@ -22,13 +22,6 @@ export type DeployArgs =
           /** `--github-output`: `ready` writes its answers to the file named by $GITHUB_OUTPUT. */
           readonly githubOutput: boolean;
       };
-
-export class UsageError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "UsageError";
-    }
-}
 
 export const DEPLOY_USAGE = `Usage: npm run deploy -- [options]         pulumi up, every stack in order
        npm run preview -- [options]        pulumi preview, every stack in order
@@ -61,43 +54,18 @@ Needs the Pulumi CLI (https://www.pulumi.com/docs/install/) and a logged-in back
 Exit codes: 0 done (skipped consumers included), 1 a stack failed, 2 nothing was run (bad arguments, stack
 files or credentials, or no Pulumi CLI).`;
 
-/** Turns util.parseArgs' messages into ours: the option, what is wrong, where to look. */
-export function usageError(err: unknown): UsageError {
-    const error = err as { code?: string; message?: string };
-    const message = error.message ?? String(err);
-    const option = /'(-[^' ]+)/.exec(message)?.[1];
-    if (error.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
-        return new UsageError(`unknown option ${option ?? message}; see --help`);
-    }
-    if (
-        error.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" &&
-        /argument (missing|is ambiguous)/.test(message)
-    ) {
-        return new UsageError(`${option ?? "an option"} needs a value; see --help`);
-    }
-    return new UsageError(`${message.split("\n")[0]}; see --help`);
-}
-
 export function parseDeployArgs(argv: readonly string[]): DeployArgs {
-    let parsed;
-    try {
-        parsed = parseArgs({
-            args: [...argv],
-            allowPositionals: true,
-            strict: true,
-            options: {
-                stack: { type: "string", multiple: true },
-                profile: { type: "string", multiple: true },
-                "stacks-dir": { type: "string" },
-                "policy-pack-config": { type: "string" },
-                "github-output": { type: "boolean" },
-                help: { type: "boolean", short: "h" },
-            },
-        });
-    } catch (err) {
-        throw usageError(err);
-    }
-    const { values, positionals } = parsed;
+    const { values, positionals } = parseCommandLine(argv, {
+        allowPositionals: true,
+        options: {
+            stack: { type: "string", multiple: true },
+            profile: { type: "string", multiple: true },
+            "stacks-dir": { type: "string" },
+            "policy-pack-config": { type: "string" },
+            "github-output": { type: "boolean" },
+            help: { type: "boolean", short: "h" },
+        },
+    });
     if (values.help) {
         return { help: true };
     }

@@ -4,8 +4,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { PulumiCommand } from "@pulumi/pulumi/automation";
-import { DEPLOY_USAGE, parseDeployArgs, UsageError, type DeployArgs } from "./args";
-import { automationWorkspace, type SelectStack } from "./automation";
+import { command, EXIT_FAILED, EXIT_NOT_RUN, EXIT_OK, NotRun, type CommandDeps } from "../cli";
+import { DEPLOY_USAGE, parseDeployArgs, type DeployArgs } from "./args";
+import { automationWorkspace } from "./automation";
 import {
     CredentialsError,
     describeCredentials,
@@ -16,27 +17,16 @@ import { classifyStacks, planWaves, PlanError, readStackFiles, type PlannedStack
 import { findOnPath, PULUMI_MISSING } from "./pulumiCli";
 import { checkReadiness, runWaves, type Workspace } from "./run";
 
-export const EXIT_OK = 0;
-export const EXIT_FAILED = 1;
-export const EXIT_NOT_RUN = 2;
+export { EXIT_FAILED, EXIT_NOT_RUN, EXIT_OK };
 
-export interface DeployDeps {
-    readonly env: Readonly<Record<string, string | undefined>>;
-    readonly out: (line: string) => void;
-    readonly err: (line: string) => void;
+export interface DeployDeps extends CommandDeps {
     /** The repository: default stacks directory and home of the policy pack. */
     readonly repoRoot?: string;
-    /** Default: `pulumi` on the PATH of `env`. */
-    readonly findPulumi?: () => string | undefined;
     /** Default: `PulumiCommand.get()` (checks the CLI's version once). */
     readonly pulumiCommand?: () => Promise<PulumiCommand | undefined>;
-    /** Default: `LocalWorkspace.selectStack`. */
-    readonly selectStack?: SelectStack;
 }
 
 const REPO_ROOT = path.resolve(__dirname, "../..");
-
-class NotRun extends Error {}
 
 interface Prepared {
     readonly args: Extract<DeployArgs, { help: false }>;
@@ -142,22 +132,10 @@ async function ready(prepared: Prepared, workspace: Workspace, deps: DeployDeps)
     return results.some((r) => r.error) ? EXIT_FAILED : EXIT_OK;
 }
 
-export async function runDeploy(argv: readonly string[], deps: DeployDeps): Promise<number> {
-    let prepared: Prepared;
-    try {
-        const args = parseDeployArgs(argv);
-        if (args.help) {
-            deps.out(DEPLOY_USAGE);
-            return EXIT_OK;
-        }
-        prepared = prepare(args, deps);
-    } catch (err) {
-        if (err instanceof UsageError || err instanceof NotRun) {
-            deps.err(`deploy: ${err.message}`);
-            return EXIT_NOT_RUN;
-        }
-        throw err;
-    }
+/** ops/deploy.ts: checks everything it can (exit 2 on a problem), then runs the stacks. */
+export const runDeploy = command("deploy", DEPLOY_USAGE, parseDeployArgs, prepare, deploy);
+
+async function deploy(prepared: Prepared, deps: DeployDeps): Promise<number> {
     const findPulumi = deps.findPulumi ?? (() => findOnPath("pulumi", deps.env));
     if (findPulumi() === undefined) {
         deps.err(`deploy: ${PULUMI_MISSING}`);

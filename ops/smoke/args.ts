@@ -1,6 +1,5 @@
 // The command line of ops/smoke.ts (`npm run smoke`), parsed with util.parseArgs.
-import { parseArgs } from "util";
-import { UsageError, usageError } from "../deploy/args";
+import { parseCommandLine, UsageError } from "../cli";
 import { PROFILE_ENV_PREFIX } from "../deploy/credentials";
 import { SMOKE_EVENT } from "./checks";
 
@@ -37,24 +36,16 @@ Exit codes: 0 rows as expected, 1 the invocation or a check failed, 2 nothing wa
 no Pulumi CLI, no such stack output).`;
 
 export function parseSmokeArgs(argv: readonly string[]): SmokeArgs {
-    let parsed;
-    try {
-        parsed = parseArgs({
-            args: [...argv],
-            allowPositionals: false,
-            strict: true,
-            options: {
-                stack: { type: "string" },
-                "function-name": { type: "string" },
-                region: { type: "string" },
-                profile: { type: "string" },
-                help: { type: "boolean", short: "h" },
-            },
-        });
-    } catch (err) {
-        throw usageError(err);
-    }
-    const { values } = parsed;
+    const { values } = parseCommandLine(argv, {
+        allowPositionals: false,
+        options: {
+            stack: { type: "string" },
+            "function-name": { type: "string" },
+            region: { type: "string" },
+            profile: { type: "string" },
+            help: { type: "boolean", short: "h" },
+        },
+    });
     if (values.help) {
         return { help: true };
     }

@@ -4,8 +4,8 @@ import * as path from "path";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { fromIni } from "@aws-sdk/credential-providers";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
+import { command, EXIT_FAILED, EXIT_OK, NotRun, type CommandDeps } from "../cli";
 import { isStackNotFound, type SelectStack } from "../deploy/automation";
-import { UsageError } from "../deploy/args";
 import { profileEnvVars, profileVariable } from "../deploy/credentials";
 import { PlanError, readStackFiles } from "../deploy/order";
 import { findOnPath, PULUMI_MISSING } from "../deploy/pulumiCli";
@@ -22,21 +22,12 @@ export interface SmokeTarget {
     readonly profile?: string;
 }
 
-export interface SmokeDeps {
-    readonly env: Readonly<Record<string, string | undefined>>;
-    readonly out: (line: string) => void;
-    readonly err: (line: string) => void;
+export interface SmokeDeps extends CommandDeps {
     /** Where Pulumi.yaml and the stack files are; default: the repository. */
     readonly repoRoot?: string;
-    /** Default: `pulumi` on the PATH of `env`. */
-    readonly findPulumi?: () => string | undefined;
-    /** Default: `LocalWorkspace.selectStack`. */
-    readonly selectStack?: SelectStack;
     /** Default: Lambda `Invoke` with the SDK. */
     readonly invoke?: (target: SmokeTarget) => Promise<InvokeOutcome>;
 }
-
-class NotRun extends Error {}
 
 async function lambdaInvoke(target: SmokeTarget): Promise<InvokeOutcome> {
     const client = new LambdaClient({
@@ -119,22 +110,10 @@ async function resolveTarget(
     return { functionName, region, ...(profile !== undefined ? { profile } : {}) };
 }
 
-export async function runSmoke(argv: readonly string[], deps: SmokeDeps): Promise<number> {
-    let target: SmokeTarget;
-    try {
-        const args = parseSmokeArgs(argv);
-        if (args.help) {
-            deps.out(SMOKE_USAGE);
-            return 0;
-        }
-        target = await resolveTarget(args, deps);
-    } catch (err) {
-        if (err instanceof UsageError || err instanceof NotRun) {
-            deps.err(`smoke: ${err.message}`);
-            return 2;
-        }
-        throw err;
-    }
+/** ops/smoke.ts: finds the function (exit 2 on a problem), then invokes it once and checks the rows. */
+export const runSmoke = command("smoke", SMOKE_USAGE, parseSmokeArgs, resolveTarget, invokeAndCheck);
+
+async function invokeAndCheck(target: SmokeTarget, deps: SmokeDeps): Promise<number> {
     deps.out(
         `smoke: invoking ${target.functionName} in ${target.region}${target.profile !== undefined ? ` as AWS profile ${target.profile}` : ""} with ${JSON.stringify(SMOKE_EVENT)}`,
     );
@@ -143,8 +122,8 @@ export async function runSmoke(argv: readonly string[], deps: SmokeDeps): Promis
     const ms = Date.now() - started;
     if (!result.ok) {
         deps.err(`smoke: FAILED after ${ms} ms:\n${result.problems.map((p) => `  - ${p}`).join("\n")}`);
-        return 1;
+        return EXIT_FAILED;
     }
     deps.out(`smoke: OK in ${ms} ms: ${result.summary}`);
-    return 0;
+    return EXIT_OK;
 }
