@@ -285,7 +285,8 @@ const databaseSchema = z.strictObject({
     readerUsername: refined(text, (v) => readerUserProblem(v, MASTER_USERNAME)).default("veggie_reader"),
     seedSampleRows: boolean(false),
     consumers: structured(
-        z.array(consumerEntry).min(1, { error: "must list at least one consumer account" }),
+        // Empty is valid: the state after the last consumer retired and its stack was destroyed.
+        z.array(consumerEntry),
     ),
 });
 

@@ -68,14 +68,19 @@ export function keyPolicy(args: KeyPolicyArgs): aws.iam.PolicyDocument {
             Action: "kms:*",
             Resource: "*",
         },
-        {
-            Sid: "AllowReadersToDecryptViaSecretsManager",
-            Effect: "Allow",
-            Principal: { AWS: oneOrMany(args.readers) },
-            Action: [...READER_KEY_ACTIONS],
-            Resource: "*",
-            Condition: { StringEquals: { "kms:ViaService": viaSecretsManager(args.region) } },
-        },
+        // No reader (every consumer retiring): only the owning account administers the key.
+        ...(args.readers.length === 0
+            ? []
+            : [
+                  {
+                      Sid: "AllowReadersToDecryptViaSecretsManager",
+                      Effect: "Allow" as const,
+                      Principal: { AWS: oneOrMany(args.readers) },
+                      Action: [...READER_KEY_ACTIONS],
+                      Resource: "*",
+                      Condition: { StringEquals: { "kms:ViaService": viaSecretsManager(args.region) } },
+                  },
+              ]),
     ]);
 }
 
@@ -100,8 +105,11 @@ export function readersProblem(
     readers: readonly unknown[],
     argName = "readers",
 ): ArgumentProblem | undefined {
-    if (!Array.isArray(readers) || readers.length === 0) {
-        return { propertyPath: argName, problem: "must list at least one reader principal ARN" };
+    if (!Array.isArray(readers)) {
+        return {
+            propertyPath: argName,
+            problem: "must be a list of reader principal ARNs (it may be empty)",
+        };
     }
     const seen = new Set<string>();
     for (const [i, reader] of readers.entries()) {
@@ -232,19 +240,22 @@ export class SecretShare extends pulumi.ComponentResource {
             { secretId: this.secret.id, secretString: pulumi.secret(args.secretString) },
             { parent: this },
         );
-        new aws.secretsmanager.SecretPolicy(
-            `${name}-policy`,
-            {
-                secretArn: this.secret.arn,
-                blockPublicPolicy: true,
-                policy: pulumi
-                    .all([this.secret.arn, readers])
-                    .apply(([secretArn, arns]) =>
-                        toPolicyJson(secretResourcePolicy({ secretArn, readers: arns })),
-                    ),
-            },
-            { parent: this },
-        );
+        // A resource policy must name a principal: with no reader there is none, and none is needed.
+        if (args.readers.length > 0) {
+            new aws.secretsmanager.SecretPolicy(
+                `${name}-policy`,
+                {
+                    secretArn: this.secret.arn,
+                    blockPublicPolicy: true,
+                    policy: pulumi
+                        .all([this.secret.arn, readers])
+                        .apply(([secretArn, arns]) =>
+                            toPolicyJson(secretResourcePolicy({ secretArn, readers: arns })),
+                        ),
+                },
+                { parent: this },
+            );
+        }
 
         this.secretArn = this.secret.arn;
         this.registerOutputs({ secretArn: this.secretArn, kmsKeyArn: this.kmsKeyArn });

@@ -27,7 +27,7 @@ export interface SharedRdsResourceArgs {
     readonly dbSecurityGroupId: pulumi.Input<string>;
     /** ARN of the RDS DB instance to share (`arn:aws:rds:<region>:<account>:db:<identifier>`) (required). */
     readonly dbInstanceArn: pulumi.Input<string>;
-    /** The accounts that may reach the instance, one RAM share each (required, non-empty). */
+    /** The accounts that may reach the instance, one RAM share each (required; empty keeps the gateway with no share). */
     readonly consumers: readonly RdsConsumer[];
     /** Tags for every taggable child (default: none). */
     readonly tags?: Record<string, string>;
@@ -116,11 +116,10 @@ export function validateSharedRdsResourceArgs(name: string, args: SharedRdsResou
             requireValid(key, "missing: give the id");
         }
     }
-    if (!Array.isArray(args.consumers) || args.consumers.length === 0) {
-        requireValid(
-            "consumers",
-            "must list at least one consumer; a share without a principal reaches nobody",
-        );
+    // An empty list is valid: the gateway and configuration stay while a retiring consumer's stack still
+    // has its endpoint, and only the shares go.
+    if (!Array.isArray(args.consumers)) {
+        requireValid("consumers", "must be a list of consumers (it may be empty)");
     }
     const names = new Set<string>();
     args.consumers.forEach((consumer: RdsConsumer, i) => {

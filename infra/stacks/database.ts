@@ -179,23 +179,24 @@ export async function databaseStack(
                 }),
             ]),
     );
-    // PrivateLink: one resource gateway and configuration for the instance, one RAM share per consumer.
+    // PrivateLink: one resource gateway and configuration for the instance, one RAM share per active
+    // consumer. The gateway stays while any privatelink consumer is configured, retiring ones included:
+    // their endpoints still use it until their stacks are destroyed.
     const privatelinkConsumers = active.filter((c) => c.network === "privatelink");
-    const sharedResource =
-        privatelinkConsumers.length === 0
-            ? undefined
-            : new SharedRdsResource("database-privatelink", {
-                  vpcId: vpc.vpcId,
-                  subnetIds: vpc.isolatedSubnetIds,
-                  dbSecurityGroupId: dbSecurityGroup.id,
-                  dbInstanceArn: db.arn,
-                  consumers: privatelinkConsumers.map((c) => ({
-                      name: c.name,
-                      accountId: c.accountId,
-                      outsideOrganization: c.outsideOrganization,
-                  })),
-                  tags,
-              });
+    const sharedResource = !config.consumers.some((c) => c.network === "privatelink")
+        ? undefined
+        : new SharedRdsResource("database-privatelink", {
+              vpcId: vpc.vpcId,
+              subnetIds: vpc.isolatedSubnetIds,
+              dbSecurityGroupId: dbSecurityGroup.id,
+              dbInstanceArn: db.arn,
+              consumers: privatelinkConsumers.map((c) => ({
+                  name: c.name,
+                  accountId: c.accountId,
+                  outsideOrganization: c.outsideOrganization,
+              })),
+              tags,
+          });
 
     // --- Bootstrap: database, table and reader user, created by a function inside the VPC ----------
     const bootstrap = bootstrapFunction(config, {

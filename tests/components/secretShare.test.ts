@@ -93,7 +93,8 @@ describe("SecretShare", () => {
             assert.doesNotThrow(() => validateSecretShareArgs(args({ recoveryWindowInDays: 30 })));
         });
 
-        it("refuses an empty reader list", () => refuses({ readers: [] }, "readers"));
+        it("refuses readers that are not a list", () =>
+            refuses({ readers: "arn" as unknown as [] }, "readers"));
         it("refuses a malformed reader ARN", () =>
             refuses({ readers: [LOCAL_READER, "fetch-rows"] }, "readers[1]"));
         it("refuses a wildcard reader", () => refuses({ readers: ["*"] }, "readers[0]"));

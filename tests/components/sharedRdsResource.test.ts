@@ -109,8 +109,8 @@ describe("SharedRdsResource", () => {
             }
         });
 
-        it("refuses a share without consumers", () => {
-            refuses("db", args({ consumers: [] }), "consumers", /at least one consumer/);
+        it("refuses consumers that are not a list", () => {
+            refuses("db", args({ consumers: "eng" as unknown as [] }), "consumers", /must be a list/);
         });
 
         it("refuses consumers with the same name, a bad name, a bad account id or a non-boolean flag", () => {

@@ -488,15 +488,49 @@ describe("database stack (Pulumi.dev.yaml under mocks: a peering and a privateli
             assert.strictEqual(record.dataAccessRoleArn, undefined);
         });
 
-        it("drops a privatelink consumer's RAM share and, with no other such consumer, the whole gateway", async () => {
+        it("drops a privatelink consumer's RAM share but keeps the gateway its endpoint still uses", async () => {
             const gone = await planDatabase(
                 withConsumers((c) => c.map((e) => (e.name === "analytics" ? { ...e, retiring: true } : e))),
             );
             assert.strictEqual(all(gone, "aws:ram/resourceShare:ResourceShare").length, 0);
-            assert.strictEqual(all(gone, "aws:vpclattice/resourceGateway:ResourceGateway").length, 0);
+            assert.strictEqual(all(gone, "aws:vpclattice/resourceGateway:ResourceGateway").length, 1);
+            assert.strictEqual(
+                all(gone, "aws:vpclattice/resourceConfiguration:ResourceConfiguration").length,
+                1,
+            );
             const record = (gone.exports.consumers as Record<string, Record<string, unknown>>).analytics;
             assert.strictEqual(record.retiring, true);
             assert.strictEqual(record.resourceShareArn, undefined);
+        });
+
+        it("removes the gateway once no privatelink consumer is configured", async () => {
+            const peeringOnly = await planDatabase(
+                withConsumers((c) => c.filter((e) => e.name !== "analytics")),
+            );
+            assert.strictEqual(all(peeringOnly, "aws:vpclattice/resourceGateway:ResourceGateway").length, 0);
+            assert.strictEqual(all(peeringOnly, "aws:ram/resourceShare:ResourceShare").length, 0);
+        });
+
+        it("can retire every consumer: the secret then has no reader, no resource policy and a root-only key policy", async () => {
+            const none = await planDatabase(withConsumers((c) => c.map((e) => ({ ...e, retiring: true }))));
+            assert.strictEqual(all(none, "aws:secretsmanager/secretPolicy:SecretPolicy").length, 0);
+            assert.strictEqual(
+                all(none, "aws:iam/role:Role").filter((r) => r.name.startsWith("data-access-")).length,
+                0,
+            );
+            const secret = only(none, "aws:secretsmanager/secret:Secret");
+            const key = all(none, "aws:kms/key:Key").find((k) => k.state.arn === secret.inputs.kmsKeyId);
+            const statements = policy(key?.inputs.policy).Statement;
+            assert.deepStrictEqual(
+                statements.map((st) => st.Principal),
+                [{ AWS: `arn:aws:iam::${DB_ACCOUNT}:root` }],
+            );
+        });
+
+        it("serves no consumer at all once the last one is removed", async () => {
+            const empty = await planDatabase({ ...shippedConfig("dev"), [CONSUMERS]: [] });
+            assert.deepStrictEqual(empty.exports.consumers, {});
+            assert.strictEqual(all(empty, "aws:rds/instance:Instance").length, 1);
         });
     });
 
