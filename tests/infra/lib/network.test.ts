@@ -1,7 +1,9 @@
 import { promiseOf } from "../../support/mocks";
 import assert from "node:assert/strict";
 import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
 import {
+    chooseZones,
     interfaceEndpoint,
     isolatedSubnetPrefix,
     isolatedVpc,
@@ -71,6 +73,78 @@ describe("infra/lib/network: the network pieces both stacks build the same way",
                 await Promise.all(routeTableIds.map(promiseOf)),
                 tables.map((t) => t.id),
             );
+        });
+
+        it("spans exactly the zones named, instead of a count awsx picks", async () => {
+            const name = uniqueName("net-vpc-zones");
+            isolatedVpc(name, {
+                cidrBlock: "10.10.0.0/16",
+                availabilityZoneCount: 2,
+                availabilityZoneNames: ["us-east-1d", "us-east-1b"],
+                subnetName: "function",
+            });
+            const declared = await recorded(AWSX_VPC, name);
+            assert.deepEqual(declared.inputs.availabilityZoneNames, ["us-east-1d", "us-east-1b"]);
+            assert.ok(
+                !("numberOfAvailabilityZones" in declared.inputs),
+                "one way of choosing zones, not two",
+            );
+            assert.deepEqual(declared.inputs.subnetSpecs, [
+                { type: "Isolated", name: "function", cidrMask: 24 },
+            ]);
+        });
+    });
+
+    describe("chooseZones (the mock account sees us-east-1a-f as use1-az1-6)", () => {
+        it("takes the region's first zones when no zone is preferred, by name and by zone id", async () => {
+            assert.deepEqual(await chooseZones(2), {
+                names: ["us-east-1a", "us-east-1b"],
+                zoneIds: ["use1-az1", "use1-az2"],
+            });
+        });
+
+        it("puts the preferred zone ids first, in their order, then the region's others", async () => {
+            assert.deepEqual(await chooseZones(3, ["use1-az4", "use1-az2"]), {
+                names: ["us-east-1d", "us-east-1b", "us-east-1a"],
+                zoneIds: ["use1-az4", "use1-az2", "use1-az1"],
+            });
+            assert.deepEqual((await chooseZones(1, ["use1-az6", "use1-az5"])).zoneIds, ["use1-az6"]);
+        });
+
+        it("falls back to the first zones when none of the preferred exists here and no overlap is required", async () => {
+            assert.deepEqual((await chooseZones(2, ["euw1-az1"])).zoneIds, ["use1-az1", "use1-az2"]);
+        });
+
+        it("refuses, naming the key, the zone ids and the region, when a required overlap is impossible", async () => {
+            await assert.rejects(
+                chooseZones(2, ["euw1-az1", "euw1-az2"], { requireOverlap: "consumers[1]" }),
+                (err) => {
+                    assert.ok(err instanceof pulumi.RunError, String(err));
+                    assert.equal(
+                        err.message,
+                        "consumers[1]: this account has none of the zones euw1-az1, euw1-az2 (zone ids) in us-east-1; " +
+                            "the two VPCs need at least one zone in common",
+                    );
+                    return true;
+                },
+            );
+            assert.deepEqual(
+                (await chooseZones(2, ["euw1-az1", "use1-az3"], { requireOverlap: "consumers[1]" })).zoneIds,
+                ["use1-az3", "use1-az1"],
+                "one zone in common is enough",
+            );
+        });
+
+        it("refuses more zones than the account has, naming availabilityZoneCount", async () => {
+            await assert.rejects(chooseZones(7), (err) => {
+                assert.ok(err instanceof pulumi.RunError, String(err));
+                assert.equal(
+                    err.message,
+                    "cross-account-rds:availabilityZoneCount: 7 zones asked for, but this account has 6 available " +
+                        "without opting in",
+                );
+                return true;
+            });
         });
     });
 
