@@ -6,19 +6,18 @@ import {
     type StackValidationPolicy,
 } from "@pulumi/policy";
 import { isAutoNameOf } from "./autoName";
+import { resourceRule } from "./resourceRule";
 
-export const lambdaInVpc: ResourceValidationPolicy = {
-    name: "lambda-in-vpc",
-    description: "Lambda functions run in a VPC (subnets and security groups).",
-    validateResource: validateResourceOfType(aws.lambda.Function, (fn, _args, reportViolation) => {
+export const lambdaInVpc: ResourceValidationPolicy = resourceRule(
+    { name: "lambda-in-vpc", description: "Lambda functions run in a VPC (subnets and security groups)." },
+    aws.lambda.Function,
+    (fn) => {
         const vpc = fn.vpcConfig;
-        if (!vpc || vpc.subnetIds.length === 0 || vpc.securityGroupIds.length === 0) {
-            reportViolation(
-                "The function does not run in a VPC; set vpcConfig with the private subnetIds and the function's securityGroupIds.",
-            );
-        }
-    }),
-};
+        return !vpc || vpc.subnetIds.length === 0 || vpc.securityGroupIds.length === 0
+            ? "The function does not run in a VPC; set vpcConfig with the private subnetIds and the function's securityGroupIds."
+            : undefined;
+    },
+);
 
 /** Environment variable names that say "I hold a secret" (an `_ARN` of a secret is fine). */
 export const SECRET_ENV_NAME = /PASSWORD|PASSWD|SECRET(?!_ARN)|TOKEN|PRIVATE_KEY|KEY$/i;
@@ -53,17 +52,14 @@ export const lambdaNoSecretEnv: ResourceValidationPolicy = {
 /** Whether a log group keeps logs for a bounded time (0 or unset: forever). */
 const hasRetention = (group: { retentionInDays?: number }) => (group.retentionInDays ?? 0) > 0;
 
-export const logGroupRetention: ResourceValidationPolicy = {
-    name: "log-group-retention",
-    description: "CloudWatch log groups have a retention period.",
-    validateResource: validateResourceOfType(aws.cloudwatch.LogGroup, (group, _args, reportViolation) => {
-        if (!hasRetention(group)) {
-            reportViolation(
-                "The log group keeps logs forever; set retentionInDays (config logRetentionDays).",
-            );
-        }
-    }),
-};
+export const logGroupRetention: ResourceValidationPolicy = resourceRule(
+    { name: "log-group-retention", description: "CloudWatch log groups have a retention period." },
+    aws.cloudwatch.LogGroup,
+    (group) =>
+        hasRetention(group)
+            ? undefined
+            : "The log group keeps logs forever; set retentionInDays (config logRetentionDays).",
+);
 
 export const lambdaLogRetention: StackValidationPolicy = {
     name: "lambda-log-retention",

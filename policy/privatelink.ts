@@ -3,16 +3,12 @@
 // share, cannot be re-shared onward, is reached by its own DNS name, and only MySQL passes, between
 // security groups.
 import * as aws from "@pulumi/aws";
-import {
-    validateResourceOfType,
-    type PolicyResource,
-    type ResourceValidationPolicy,
-    type StackValidationPolicy,
-} from "@pulumi/policy";
+import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { isOpenCidr } from "../infra/lib/cidr";
 import { MYSQL_PORT } from "../infra/lib/constants";
 import { isAccountId } from "../infra/lib/validate";
 import { packConfig, packConfigSchema } from "./config";
+import { resourceRule } from "./resourceRule";
 import {
     inlinePermissions,
     securityGroupRulePermissions,
@@ -21,76 +17,69 @@ import {
     type Permission,
 } from "./network";
 
-export const privatelinkNoTransitiveSharing: ResourceValidationPolicy = {
-    name: "privatelink-no-transitive-sharing",
-    description: "Resource configurations cannot be associated with a shareable service network.",
-    validateResource: validateResourceOfType(
-        aws.vpclattice.ResourceConfiguration,
-        (config, _args, reportViolation) => {
-            if (config.allowAssociationToShareableServiceNetwork !== false) {
-                reportViolation(
-                    "The resource configuration may be associated with a shareable service network, through which the consumer could share the database onward; set allowAssociationToShareableServiceNetwork: false.",
-                );
-            }
-        },
-    ),
-};
+export const privatelinkNoTransitiveSharing: ResourceValidationPolicy = resourceRule(
+    {
+        name: "privatelink-no-transitive-sharing",
+        description: "Resource configurations cannot be associated with a shareable service network.",
+    },
+    aws.vpclattice.ResourceConfiguration,
+    (config) =>
+        config.allowAssociationToShareableServiceNetwork !== false
+            ? "The resource configuration may be associated with a shareable service network, through which the consumer could share the database onward; set allowAssociationToShareableServiceNetwork: false."
+            : undefined,
+);
 
-export const privatelinkArnConfiguration: ResourceValidationPolicy = {
-    name: "privatelink-arn-configuration",
-    description: "Resource configurations are of type ARN: one RDS database, reached by its own DNS name.",
-    validateResource: validateResourceOfType(
-        aws.vpclattice.ResourceConfiguration,
-        (config, _args, reportViolation) => {
-            if (config.type !== "ARN") {
-                reportViolation(
-                    `The resource configuration is of type ${config.type ?? "SINGLE (the default)"}; set type: "ARN" with resourceConfigurationDefinition.arnResource.arn the RDS instance's arn, so consumers reach exactly that database by its own DNS name and TLS verifies it.`,
-                );
-            }
-        },
-    ),
-};
+export const privatelinkArnConfiguration: ResourceValidationPolicy = resourceRule(
+    {
+        name: "privatelink-arn-configuration",
+        description:
+            "Resource configurations are of type ARN: one RDS database, reached by its own DNS name.",
+    },
+    aws.vpclattice.ResourceConfiguration,
+    (config) =>
+        config.type !== "ARN"
+            ? `The resource configuration is of type ${config.type ?? "SINGLE (the default)"}; set type: "ARN" with resourceConfigurationDefinition.arnResource.arn the RDS instance's arn, so consumers reach exactly that database by its own DNS name and TLS verifies it.`
+            : undefined,
+);
 
-export const privatelinkEndpointPrivateDns: ResourceValidationPolicy = {
-    name: "privatelink-endpoint-private-dns",
-    description: "Resource VPC endpoints have private DNS on, so clients connect to the database's own name.",
-    validateResource: validateResourceOfType(aws.ec2.VpcEndpoint, (endpoint, _args, reportViolation) => {
-        if (endpoint.vpcEndpointType === "Resource" && endpoint.privateDnsEnabled !== true) {
-            reportViolation(
-                "The resource endpoint has no private DNS, so the database's name does not resolve to it and TLS cannot verify the generated name; set privateDnsEnabled: true.",
-            );
-        }
-    }),
-};
+export const privatelinkEndpointPrivateDns: ResourceValidationPolicy = resourceRule(
+    {
+        name: "privatelink-endpoint-private-dns",
+        description:
+            "Resource VPC endpoints have private DNS on, so clients connect to the database's own name.",
+    },
+    aws.ec2.VpcEndpoint,
+    (endpoint) =>
+        endpoint.vpcEndpointType === "Resource" && endpoint.privateDnsEnabled !== true
+            ? "The resource endpoint has no private DNS, so the database's name does not resolve to it and TLS cannot verify the generated name; set privateDnsEnabled: true."
+            : undefined,
+);
 
 const ORGANIZATION_ARN = /^arn:aws[a-z-]*:organizations::\d{12}:(organization|ou)\//;
 
-export const ramSharePrincipalAllowed: ResourceValidationPolicy = {
-    name: "ram-share-principal-allowed",
-    description:
-        "RAM shares name a configured consumer account (allowedSharePrincipals), never an organization or OU unless listed.",
-    configSchema: packConfigSchema,
-    validateResource: validateResourceOfType(
-        aws.ram.PrincipalAssociation,
-        (association, args, reportViolation) => {
-            const allowed = packConfig(args).allowedSharePrincipals;
-            const principal = association.principal;
-            if (allowed.includes(principal)) {
-                return;
-            }
-            const fix = `name exactly the consumer's 12-digit account id (allowed: ${allowed.length > 0 ? allowed.join(", ") : "none configured"}; set the policy config allowedSharePrincipals)`;
-            if (ORGANIZATION_ARN.test(principal)) {
-                reportViolation(`The share names ${principal}, which admits every account in it; ${fix}.`);
-            } else if (isAccountId(principal)) {
-                reportViolation(
-                    `The share names the account ${principal}, which is no privatelink consumer; ${fix}.`,
-                );
-            } else {
-                reportViolation(`The share names ${principal}, which is no account id; ${fix}.`);
-            }
-        },
-    ),
-};
+export const ramSharePrincipalAllowed: ResourceValidationPolicy = resourceRule(
+    {
+        name: "ram-share-principal-allowed",
+        description:
+            "RAM shares name a configured consumer account (allowedSharePrincipals), never an organization or OU unless listed.",
+        configSchema: packConfigSchema,
+    },
+    aws.ram.PrincipalAssociation,
+    (association, args) => {
+        const allowed = packConfig(args).allowedSharePrincipals;
+        const principal = association.principal;
+        if (allowed.includes(principal)) {
+            return undefined;
+        }
+        const fix = `name exactly the consumer's 12-digit account id (allowed: ${allowed.length > 0 ? allowed.join(", ") : "none configured"}; set the policy config allowedSharePrincipals)`;
+        if (ORGANIZATION_ARN.test(principal)) {
+            return `The share names ${principal}, which admits every account in it; ${fix}.`;
+        }
+        return isAccountId(principal)
+            ? `The share names the account ${principal}, which is no privatelink consumer; ${fix}.`
+            : `The share names ${principal}, which is no account id; ${fix}.`;
+    },
+);
 
 /** Each share's principals, by the share's ARN (an output: known once the share exists). */
 function principalsByShare(resources: readonly PolicyResource[]): Map<string, string[]> {

@@ -1,69 +1,59 @@
 // RDS: the database is private, encrypted with our own key, protected from deletion, backed up, and
 // speaks TLS only.
 import * as aws from "@pulumi/aws";
-import {
-    validateResourceOfType,
-    type ResourceValidationPolicy,
-    type StackValidationPolicy,
-} from "@pulumi/policy";
+import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { isAutoNameOf } from "./autoName";
+import { resourceRule } from "./resourceRule";
 import { awsManagedKeyProblem } from "./secrets";
 
 export const MIN_BACKUP_DAYS = 7;
 
-export const rdsNotPublic: ResourceValidationPolicy = {
-    name: "rds-not-public",
-    description: "RDS instances are not publicly accessible.",
-    validateResource: validateResourceOfType(aws.rds.Instance, (db, _args, reportViolation) => {
-        if (db.publiclyAccessible === true) {
-            reportViolation(
-                "The RDS instance is publicly accessible; set publiclyAccessible: false and reach it through VPC peering or a PrivateLink resource endpoint.",
-            );
-        }
-    }),
-};
+export const rdsNotPublic: ResourceValidationPolicy = resourceRule(
+    { name: "rds-not-public", description: "RDS instances are not publicly accessible." },
+    aws.rds.Instance,
+    (db) =>
+        db.publiclyAccessible === true
+            ? "The RDS instance is publicly accessible; set publiclyAccessible: false and reach it through VPC peering or a PrivateLink resource endpoint."
+            : undefined,
+);
 
-export const rdsEncryptedWithCmk: ResourceValidationPolicy = {
-    name: "rds-encrypted-with-cmk",
-    description: "RDS storage is encrypted with a customer-managed KMS key.",
-    validateResource: validateResourceOfType(aws.rds.Instance, (db, _args, reportViolation) => {
+export const rdsEncryptedWithCmk: ResourceValidationPolicy = resourceRule(
+    {
+        name: "rds-encrypted-with-cmk",
+        description: "RDS storage is encrypted with a customer-managed KMS key.",
+    },
+    aws.rds.Instance,
+    (db) => {
         if (db.storageEncrypted !== true) {
-            reportViolation(
-                "The RDS instance's storage is not encrypted; set storageEncrypted: true and kmsKeyId to a customer-managed aws.kms.Key's arn.",
-            );
-            return;
+            return "The RDS instance's storage is not encrypted; set storageEncrypted: true and kmsKeyId to a customer-managed aws.kms.Key's arn.";
         }
         const problem = awsManagedKeyProblem(db.kmsKeyId);
-        if (problem) {
-            reportViolation(`The RDS instance ${problem}.`);
-        }
-    }),
-};
+        return problem ? `The RDS instance ${problem}.` : undefined;
+    },
+);
 
-export const rdsDeletionProtection: ResourceValidationPolicy = {
-    name: "rds-deletion-protection",
-    description: "RDS instances have deletion protection on.",
-    validateResource: validateResourceOfType(aws.rds.Instance, (db, _args, reportViolation) => {
-        if (db.deletionProtection !== true) {
-            reportViolation(
-                "The RDS instance has no deletion protection; set deletionProtection: true (config deletionProtection).",
-            );
-        }
-    }),
-};
+export const rdsDeletionProtection: ResourceValidationPolicy = resourceRule(
+    { name: "rds-deletion-protection", description: "RDS instances have deletion protection on." },
+    aws.rds.Instance,
+    (db) =>
+        db.deletionProtection !== true
+            ? "The RDS instance has no deletion protection; set deletionProtection: true (config deletionProtection)."
+            : undefined,
+);
 
-export const rdsBackupRetention: ResourceValidationPolicy = {
-    name: "rds-backup-retention",
-    description: `RDS automated backups are kept at least ${MIN_BACKUP_DAYS} days.`,
-    validateResource: validateResourceOfType(aws.rds.Instance, (db, _args, reportViolation) => {
+export const rdsBackupRetention: ResourceValidationPolicy = resourceRule(
+    {
+        name: "rds-backup-retention",
+        description: `RDS automated backups are kept at least ${MIN_BACKUP_DAYS} days.`,
+    },
+    aws.rds.Instance,
+    (db) => {
         const days = db.backupRetentionPeriod;
-        if (days === undefined || days < MIN_BACKUP_DAYS) {
-            reportViolation(
-                `The RDS instance keeps backups ${days ?? "the default 1"} day(s); set backupRetentionPeriod to at least ${MIN_BACKUP_DAYS} (config backupRetentionDays).`,
-            );
-        }
-    }),
-};
+        return days === undefined || days < MIN_BACKUP_DAYS
+            ? `The RDS instance keeps backups ${days ?? "the default 1"} day(s); set backupRetentionPeriod to at least ${MIN_BACKUP_DAYS} (config backupRetentionDays).`
+            : undefined;
+    },
+);
 
 const TLS_PARAMETER = '{ name: "require_secure_transport", value: "ON" }';
 

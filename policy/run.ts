@@ -176,41 +176,42 @@ function providerOf(reference: string | undefined): { provider?: PolicyProviderR
     return { provider: { type, name, urn, props: {} } };
 }
 
-function resourceArgs(
-    resource: PolicyResourceRecord,
-    getConfig: <T extends object>() => T,
-): ResourceValidationArgs {
-    const props = sdkProxy.unknownCheckingProxy({ ...resource.props });
+/** What the SDK shows every policy of one resource: its identity, `values` behind the proxy, and its type checks. */
+function resourceView(resource: PolicyResourceRecord, values: Record<string, unknown>) {
+    const props = sdkProxy.unknownCheckingProxy(values);
     return {
         type: resource.type,
         name: resource.name,
         urn: urnOf(resource),
         props,
         opts: OPTIONS,
-        stackTags: new Map(),
-        isType: (cls) => isTypeOf(resource.type, cls),
-        asType: (cls) => (isTypeOf(resource.type, cls) ? (props as never) : undefined),
-        getConfig,
-        notApplicable,
+        isType: (cls: object) => isTypeOf(resource.type, cls),
+        asType: (cls: object) => (isTypeOf(resource.type, cls) ? (props as never) : undefined),
         ...providerOf(resource.provider),
     };
 }
 
-function policyResource(resource: PolicyResourceRecord): PolicyResource {
-    const props = sdkProxy.unknownCheckingProxy({
-        ...(resource.id !== undefined ? { id: resource.id } : {}),
-        ...(resource.outputs ?? resource.props),
-    });
+/** A resource policy's arguments: the resource's inputs (as at `pulumi preview`). */
+function resourceArgs(
+    resource: PolicyResourceRecord,
+    getConfig: <T extends object>() => T,
+): ResourceValidationArgs {
     return {
-        type: resource.type,
-        name: resource.name,
-        urn: urnOf(resource),
-        props,
-        opts: OPTIONS,
+        ...resourceView(resource, { ...resource.props }),
+        stackTags: new Map(),
+        getConfig,
+        notApplicable,
+    };
+}
+
+/** A stack policy's view of a resource: its outputs (inputs when it has none) and its id. */
+function policyResource(resource: PolicyResourceRecord): PolicyResource {
+    return {
+        ...resourceView(resource, {
+            ...(resource.id !== undefined ? { id: resource.id } : {}),
+            ...(resource.outputs ?? resource.props),
+        }),
         dependencies: [],
         propertyDependencies: {},
-        isType: (cls) => isTypeOf(resource.type, cls),
-        asType: (cls) => (isTypeOf(resource.type, cls) ? (props as never) : undefined),
-        ...providerOf(resource.provider),
     };
 }

@@ -1,7 +1,8 @@
 // Secrets and keys: the reader secret is encrypted with our own rotating key (another account cannot
 // use an AWS-managed key) and its resource policy can never be made public.
 import * as aws from "@pulumi/aws";
-import { validateResourceOfType, type ResourceValidationPolicy } from "@pulumi/policy";
+import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { resourceRule } from "./resourceRule";
 
 const USE_OWN_KEY = "set kmsKeyId to a customer-managed aws.kms.Key's arn";
 
@@ -15,47 +16,39 @@ export function awsManagedKeyProblem(kmsKeyId: string | undefined): string | und
         : undefined;
 }
 
-export const secretCustomerManagedKey: ResourceValidationPolicy = {
-    name: "secret-cmk",
-    description: "Secrets Manager secrets are encrypted with a customer-managed KMS key.",
-    validateResource: validateResourceOfType(aws.secretsmanager.Secret, (secret, _args, reportViolation) => {
+export const secretCustomerManagedKey: ResourceValidationPolicy = resourceRule(
+    {
+        name: "secret-cmk",
+        description: "Secrets Manager secrets are encrypted with a customer-managed KMS key.",
+    },
+    aws.secretsmanager.Secret,
+    (secret) => {
         if (!secret.kmsKeyId) {
-            reportViolation(
-                `The secret uses the AWS-managed key, which other accounts cannot use; ${USE_OWN_KEY}.`,
-            );
-            return;
+            return `The secret uses the AWS-managed key, which other accounts cannot use; ${USE_OWN_KEY}.`;
         }
         const problem = awsManagedKeyProblem(secret.kmsKeyId);
-        if (problem) {
-            reportViolation(`The secret ${problem}.`);
-        }
-    }),
-};
+        return problem ? `The secret ${problem}.` : undefined;
+    },
+);
 
-export const secretPolicyBlockPublic: ResourceValidationPolicy = {
-    name: "secret-policy-block-public",
-    description: "Secret resource policies set blockPublicPolicy.",
-    validateResource: validateResourceOfType(
-        aws.secretsmanager.SecretPolicy,
-        (policy, _args, reportViolation) => {
-            if (policy.blockPublicPolicy !== true) {
-                reportViolation(
-                    "The secret's resource policy does not block public policies; set blockPublicPolicy: true.",
-                );
-            }
-        },
-    ),
-};
+export const secretPolicyBlockPublic: ResourceValidationPolicy = resourceRule(
+    { name: "secret-policy-block-public", description: "Secret resource policies set blockPublicPolicy." },
+    aws.secretsmanager.SecretPolicy,
+    (policy) =>
+        policy.blockPublicPolicy !== true
+            ? "The secret's resource policy does not block public policies; set blockPublicPolicy: true."
+            : undefined,
+);
 
-export const kmsKeyRotation: ResourceValidationPolicy = {
-    name: "kms-key-rotation",
-    description: "Symmetric KMS keys rotate automatically.",
-    validateResource: validateResourceOfType(aws.kms.Key, (key, _args, reportViolation) => {
+export const kmsKeyRotation: ResourceValidationPolicy = resourceRule(
+    { name: "kms-key-rotation", description: "Symmetric KMS keys rotate automatically." },
+    aws.kms.Key,
+    (key) => {
         const symmetric = (key.customerMasterKeySpec ?? "SYMMETRIC_DEFAULT") === "SYMMETRIC_DEFAULT";
-        if (symmetric && key.enableKeyRotation !== true) {
-            reportViolation("The KMS key does not rotate; set enableKeyRotation: true.");
-        }
-    }),
-};
+        return symmetric && key.enableKeyRotation !== true
+            ? "The KMS key does not rotate; set enableKeyRotation: true."
+            : undefined;
+    },
+);
 
 export const secretsPolicies = [secretCustomerManagedKey, secretPolicyBlockPublic, kmsKeyRotation];

@@ -43,15 +43,30 @@ export const mysqlRule = (
         { name },
     );
 
+/** A security group of its own (`group.id`) and its one MySQL rule, as each privatelink side declares them. */
+function ownGroupWithMysqlRule(
+    group: {
+        readonly vpcId: string;
+        readonly description: string;
+        readonly name: string;
+        readonly id: string;
+    },
+    rule: { readonly type: string; readonly name: string },
+): PolicyResourceRecord[] {
+    const { vpcId, description, name, id } = group;
+    return [
+        resource(T.securityGroup, { vpcId, description }, { name, id }),
+        mysqlRule(rule.type, rule.name, id),
+    ];
+}
+
 /** What the database stack declares for one privatelink consumer. */
 export function databaseSide(): PolicyResourceRecord[] {
     return [
-        resource(
-            T.securityGroup,
-            { vpcId: "vpc-db", description: "resource gateway -> RDS 3306" },
-            { name: "db-rgw", id: "sg-rgw" },
+        ...ownGroupWithMysqlRule(
+            { vpcId: "vpc-db", description: "resource gateway -> RDS 3306", name: "db-rgw", id: "sg-rgw" },
+            { type: T.egressRule, name: "rgw-to-rds" },
         ),
-        mysqlRule(T.egressRule, "rgw-to-rds", "sg-rgw"),
         resource(
             T.resourceGateway,
             {
@@ -80,12 +95,10 @@ export function databaseSide(): PolicyResourceRecord[] {
 /** What a privatelink consumer stack declares. */
 export function consumerSide(): PolicyResourceRecord[] {
     return [
-        resource(
-            T.securityGroup,
-            { vpcId: "vpc-c", description: "resource endpoint" },
-            { name: "endpoint", id: "sg-ep" },
+        ...ownGroupWithMysqlRule(
+            { vpcId: "vpc-c", description: "resource endpoint", name: "endpoint", id: "sg-ep" },
+            { type: T.ingressRule, name: "endpoint-from-fn" },
         ),
-        mysqlRule(T.ingressRule, "endpoint-from-fn", "sg-ep"),
         resource(
             T.vpcEndpoint,
             {
