@@ -7,7 +7,20 @@ const ACCOUNT_ID = /^\d{12}$/;
 const IAM_PRINCIPAL_ARN =
     /^arn:(aws[a-z-]*):(iam|sts)::(\d{12}):(root|role\/[\w+=,.@/-]+|user\/[\w+=,.@/-]+|assumed-role\/[\w+=,.@/-]+)$/;
 const IAM_ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
+/** Any region's shape, in any partition (`us-east-1`, `us-gov-west-1`, `eu-isoe-west-1`, `eusc-de-east-1`). */
+const REGION = /^[a-z]{2,4}(-[a-z]+)+-\d+$/;
+/** The regions of the `aws` partition, as the AWS SDK's partition table defines them. */
+const AWS_PARTITION_REGION = /^(us|eu|ap|sa|ca|me|af|il|mx)-\w+-\d+$/;
+/** The other partitions by region prefix, longest first (from the AWS SDK's partition table). */
+const OTHER_PARTITIONS: ReadonlyArray<readonly [string, string]> = [
+    ["us-gov-", "aws-us-gov"],
+    ["us-isob-", "aws-iso-b"],
+    ["us-isof-", "aws-iso-f"],
+    ["us-iso-", "aws-iso"],
+    ["eu-isoe-", "aws-iso-e"],
+    ["eusc-", "aws-eusc"],
+    ["cn-", "aws-cn"],
+];
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 const STACK_PART = /^[A-Za-z0-9_.-]+$/;
 
@@ -43,13 +56,10 @@ export function accountIdProblem(value: unknown): string | undefined {
     return `${describe(value)} is not an AWS account id (12 digits, as a quoted string)`;
 }
 
-/** The partition of a region: `aws`, `aws-us-gov`, `aws-cn`, `aws-iso*`. */
-export function partitionOfRegion(region: string): string {
-    if (region.startsWith("us-gov-")) return "aws-us-gov";
-    if (region.startsWith("cn-")) return "aws-cn";
-    if (region.startsWith("us-isob-")) return "aws-iso-b";
-    if (region.startsWith("us-iso-")) return "aws-iso";
-    return PARTITION;
+/** The partition of a region: `aws`, or the other partition its prefix names, or undefined when unknown. */
+export function partitionOfRegion(region: string): string | undefined {
+    if (AWS_PARTITION_REGION.test(region)) return PARTITION;
+    return OTHER_PARTITIONS.find(([prefix]) => region.startsWith(prefix))?.[1];
 }
 
 export function regionProblem(value: unknown): string | undefined {
@@ -57,6 +67,9 @@ export function regionProblem(value: unknown): string | undefined {
         return `${describe(value)} is not an AWS region (like us-east-1)`;
     }
     const partition = partitionOfRegion(value);
+    if (partition === undefined) {
+        return `${value} is not a region of any AWS partition this project knows (like us-east-1)`;
+    }
     if (partition !== PARTITION) {
         return (
             `${value} is in the ${partition} partition; this project builds ARNs, service principals and ` +

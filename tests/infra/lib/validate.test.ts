@@ -90,6 +90,19 @@ describe("infra/lib/validate: the AWS-shaped values this project accepts", () =>
             assert.equal(partitionOfRegion("cn-northwest-1"), "aws-cn");
             assert.equal(partitionOfRegion("us-iso-east-1"), "aws-iso");
             assert.equal(partitionOfRegion("us-isob-east-1"), "aws-iso-b");
+            assert.equal(partitionOfRegion("eu-isoe-west-1"), "aws-iso-e");
+            assert.equal(partitionOfRegion("us-isof-south-1"), "aws-iso-f");
+            assert.equal(partitionOfRegion("eusc-de-east-1"), "aws-eusc");
+        });
+
+        it("refuses a region-shaped name no partition has, rather than take it for aws", () => {
+            for (const region of ["xx-east-1", "ue-east-1"]) {
+                assert.equal(partitionOfRegion(region), undefined, region);
+                assert.match(
+                    regionProblem(region) ?? "",
+                    /is not a region of any AWS partition this project knows/,
+                );
+            }
         });
 
         it("refuses a region of another partition, naming that partition and the one it supports", () => {
@@ -98,6 +111,9 @@ describe("infra/lib/validate: the AWS-shaped values this project accepts", () =>
                 ["cn-north-1", "aws-cn"],
                 ["us-iso-east-1", "aws-iso"],
                 ["us-isob-east-1", "aws-iso-b"],
+                ["eu-isoe-west-1", "aws-iso-e"],
+                ["us-isof-south-1", "aws-iso-f"],
+                ["eusc-de-east-1", "aws-eusc"],
             ]) {
                 const problem = regionProblem(region) ?? "";
                 assert.ok(problem.startsWith(`${region} is in the ${partition} partition;`), problem);
