@@ -10,6 +10,10 @@ export interface Cidr {
     readonly prefix: number;
 }
 
+// No leading zeros (`010.0.0.0/8`): some parsers read them as octal, so the text would not say one thing.
+const OCTET = "(0|[1-9]\\d{0,2})";
+const CIDR = new RegExp(`^${OCTET}\\.${OCTET}\\.${OCTET}\\.${OCTET}/(\\d|[12]\\d|3[0-2])$`);
+
 /** The smallest subnet AWS allows (and so the smallest VPC). */
 export const SMALLEST_SUBNET_PREFIX = 28;
 /** The subnet size the VPCs use when the VPC has room for it. */
@@ -20,7 +24,7 @@ export const PREFERRED_SUBNET_PREFIX = 24;
  * never masked: AWS refuses such blocks, and they usually mean a typo.
  */
 export function parseCidr(text: string): Cidr | undefined {
-    const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(text);
+    const match = CIDR.exec(text);
     if (!match) {
         return undefined;
     }

@@ -50,6 +50,13 @@ describe("infra/lib/cidr: IPv4 blocks, overlap and subnet sizing", () => {
             assert.ok(cidr("200.0.0.0/8").first > 0, "addresses above 128.0.0.0 stay unsigned");
         });
 
+        it("refuses octets written with leading zeros, which some parsers read as octal", () => {
+            for (const text of ["010.0.0.0/8", "10.010.0.0/16", "10.0.0.0/016"]) {
+                assert.equal(parseCidr(text), undefined, text);
+            }
+            assert.ok(parseCidr("10.0.0.0/8"), "the same block written plainly is fine");
+        });
+
         it("refuses a block with host bits set instead of masking it", () => {
             for (const text of [
                 "10.10.0.1/16",
