@@ -11,15 +11,16 @@ export interface Link {
     readonly c: Checks;
     /** This consumer's record in the database stack's `consumers` export. */
     readonly record?: ConsumerRecord;
-    /** The fetch-rows function and its environment. */
+    /** The consumer side: the fetch-rows function, its environment and security groups, its VPC, every rule. */
     readonly fn: PlannedResource;
     readonly env: Readonly<Record<string, string>>;
     readonly functionSgs: readonly string[];
     readonly consumerVpc?: PlannedResource;
+    readonly consumerRules: readonly Rule[];
+    /** The database side: its VPC, the RDS instance and its security groups, every rule. */
     readonly dbVpc?: PlannedResource;
     readonly rds?: PlannedResource;
     readonly dbSgs: readonly string[];
-    readonly consumerRules: readonly Rule[];
     readonly dbRules: readonly Rule[];
 }
 
@@ -40,10 +41,10 @@ export function linkOf(db: StackPlan, consumer: StackPlan, fn: PlannedResource, 
         env: fn.inputs.environment?.variables ?? {},
         functionSgs: asList<string>(fn.inputs.vpcConfig?.securityGroupIds),
         consumerVpc: of(consumer, T.vpc)[0],
+        consumerRules: rulesOf(consumer),
         dbVpc: of(db, T.vpc)[0],
         rds,
         dbSgs: asList<string>(rds?.inputs.vpcSecurityGroupIds),
-        consumerRules: rulesOf(consumer),
         dbRules: rulesOf(db),
     };
 }

@@ -133,6 +133,21 @@ export function rulesOf(plan: StackPlan): Rule[] {
     return rules;
 }
 
+/** The rules of `direction` on any of the security groups `groups`; with `port`, only those letting it through. */
+export function rulesOn(
+    rules: readonly Rule[],
+    direction: "ingress" | "egress",
+    groups: readonly string[],
+    port?: number,
+): Rule[] {
+    return rules.filter(
+        (r) =>
+            r.direction === direction &&
+            groups.includes(r.securityGroupId) &&
+            (port === undefined || coversPort(r, port)),
+    );
+}
+
 /** The rule lets TCP `port` through. */
 export function coversPort(rule: Rule, port: number): boolean {
     if (rule.protocol === "-1" || rule.protocol === "all") {

@@ -4,7 +4,7 @@
 import { HTTPS_PORT, MYSQL_PORT } from "../infra/lib/constants";
 import { cidrsOverlap, parseCidr } from "../infra/lib/cidr";
 import { Link } from "./link";
-import { asList, cidrWithin, coversPort, idOf, of, T } from "./query";
+import { asList, cidrWithin, idOf, of, rulesOn, T } from "./query";
 import { PlannedResource } from "./run";
 
 /** The STS and Secrets Manager interface endpoints the function reaches AWS through (both paths). */
@@ -19,12 +19,8 @@ export function verifyEndpoints({ consumer, c, functionSgs, consumerVpc, consume
         const endpoint = endpoints.find((e) => e.inputs.serviceName === serviceName);
         const endpointSgs = asList<string>(endpoint?.inputs.securityGroupIds);
         const between = (direction: "ingress" | "egress", own: readonly string[], peers: readonly string[]) =>
-            consumerRules.some(
-                (r) =>
-                    r.direction === direction &&
-                    own.includes(r.securityGroupId) &&
-                    coversPort(r, HTTPS_PORT) &&
-                    (peers.includes(r.peerSecurityGroupId ?? "") || cidrWithin(consumerCidr, r.cidr)),
+            rulesOn(consumerRules, direction, own, HTTPS_PORT).some(
+                (r) => peers.includes(r.peerSecurityGroupId ?? "") || cidrWithin(consumerCidr, r.cidr),
             );
         const reachable =
             between("ingress", endpointSgs, functionSgs) && between("egress", functionSgs, endpointSgs);
@@ -116,24 +112,14 @@ export function verifyPeering(link: Link): void {
 
     c.add(
         "Network: the function's security group allows 3306 out to the database CIDR",
-        link.consumerRules.some(
-            (r) =>
-                r.direction === "egress" &&
-                functionSgs.includes(r.securityGroupId) &&
-                coversPort(r, MYSQL_PORT) &&
-                cidrWithin(dbCidr, r.cidr),
+        rulesOn(link.consumerRules, "egress", functionSgs, MYSQL_PORT).some((r) =>
+            cidrWithin(dbCidr, r.cidr),
         ),
         `no egress rule on ${functionSgs.join(", ")} allows tcp/3306 to ${dbCidr}`,
     );
     c.add(
         "Network: the database security group allows 3306 in from the consumer VPC",
-        link.dbRules.some(
-            (r) =>
-                r.direction === "ingress" &&
-                dbSgs.includes(r.securityGroupId) &&
-                coversPort(r, MYSQL_PORT) &&
-                r.cidr === consumerCidr,
-        ),
+        rulesOn(link.dbRules, "ingress", dbSgs, MYSQL_PORT).some((r) => r.cidr === consumerCidr),
         `no ingress rule on ${dbSgs.join(", ")} allows tcp/3306 from ${consumerCidr}`,
     );
 }

@@ -5,7 +5,7 @@
 import { MYSQL_PORT } from "../infra/lib/constants";
 import { cidrsOverlap, parseCidr } from "../infra/lib/cidr";
 import { Link } from "./link";
-import { asList, coversPort, describeRule, of, onlyPort, Rule, T } from "./query";
+import { asList, describeRule, of, onlyPort, Rule, rulesOn, T } from "./query";
 
 export function verifyPrivatelink(link: Link): void {
     const { db, consumer, c, record, rds, dbSgs, functionSgs, consumerVpc } = link;
@@ -60,9 +60,7 @@ export function verifyPrivatelink(link: Link): void {
     );
 
     const endpointSgs = asList<string>(endpoint?.inputs.securityGroupIds);
-    const intoEndpoint = link.consumerRules.filter(
-        (r) => r.direction === "ingress" && endpointSgs.includes(r.securityGroupId),
-    );
+    const intoEndpoint = rulesOn(link.consumerRules, "ingress", endpointSgs);
     const fromFunction = (r: Rule) =>
         onlyPort(r, MYSQL_PORT) && functionSgs.includes(r.peerSecurityGroupId ?? "");
     c.add(
@@ -75,10 +73,7 @@ export function verifyPrivatelink(link: Link): void {
                   .map(describeRule)
                   .join("; ")}`,
     );
-    const mysqlOut = link.consumerRules.filter(
-        (r) =>
-            r.direction === "egress" && functionSgs.includes(r.securityGroupId) && coversPort(r, MYSQL_PORT),
-    );
+    const mysqlOut = rulesOn(link.consumerRules, "egress", functionSgs, MYSQL_PORT);
     const toEndpoint = (r: Rule) => endpointSgs.includes(r.peerSecurityGroupId ?? "");
     c.add(
         "PrivateLink: the function's 3306 egress goes only to the endpoint's security group",
@@ -113,9 +108,7 @@ export function verifyPrivatelink(link: Link): void {
         [g.id, g.state.arn].includes(configuration?.inputs.resourceGatewayIdentifier),
     );
     const gatewaySgs = asList<string>(gateway?.inputs.securityGroupIds);
-    const intoDb = link.dbRules.filter(
-        (r) => r.direction === "ingress" && dbSgs.includes(r.securityGroupId) && coversPort(r, MYSQL_PORT),
-    );
+    const intoDb = rulesOn(link.dbRules, "ingress", dbSgs, MYSQL_PORT);
     // A peering consumer's CIDR may overlap this one's: admitting exactly that CIDR is its path, not this one's.
     const peeringCidrs = new Set(
         db.config.stackRole === "database"
@@ -137,9 +130,7 @@ export function verifyPrivatelink(link: Link): void {
             : `no ingress rule on the RDS security group ${dbSgs.join(", ")} admits tcp/3306 from the gateway's ` +
                   `security group ${gatewaySgs.join(", ") || "(no resource gateway found)"}`,
     );
-    const fromGateway = link.dbRules.filter(
-        (r) => r.direction === "egress" && gatewaySgs.includes(r.securityGroupId),
-    );
+    const fromGateway = rulesOn(link.dbRules, "egress", gatewaySgs);
     const toDb = (r: Rule) => onlyPort(r, MYSQL_PORT) && dbSgs.includes(r.peerSecurityGroupId ?? "");
     c.add(
         "PrivateLink: the resource gateway's security group sends only 3306, only to the RDS security group",

@@ -14,6 +14,25 @@ const STEP_TEXT: Record<Step, string> = {
 // Plain Error objects with extra fields, made by functions: Pulumi's closure serializer rewrites a class
 // that extends Error into a function calling `Error.call(this, message)`, which would lose the message.
 
+/** A plain Error named `name` carrying `fields` (a field that is undefined is left out). */
+function namedError(name: string, message: string, fields: Record<string, unknown>): Error {
+    const error = new Error(message) as Error & Record<string, unknown>;
+    error.name = name;
+    for (const [field, value] of Object.entries(fields)) {
+        if (value !== undefined) error[field] = value;
+    }
+    return error;
+}
+
+/** Whether `value` is an error named `name` whose `field` is a string (as `namedError` makes them). */
+function isNamedError(value: unknown, name: string, field: string): boolean {
+    return (
+        value instanceof Error &&
+        value.name === name &&
+        typeof (value as Error & Record<string, unknown>)[field] === "string"
+    );
+}
+
 /** A failed call: `step` names what failed; the message never contains a secret. */
 export interface FetchRowsError extends Error {
     readonly name: "FetchRowsError";
@@ -23,24 +42,12 @@ export interface FetchRowsError extends Error {
 }
 
 export function fetchRowsError(step: Step, detail: string, code?: string, errno?: number): FetchRowsError {
-    const error = new Error(`fetch-rows: ${STEP_TEXT[step]} (step "${step}"): ${detail}`) as Error & {
-        step?: Step;
-        code?: string;
-        errno?: number;
-    };
-    error.name = "FetchRowsError";
-    error.step = step;
-    if (code !== undefined) error.code = code;
-    if (errno !== undefined) error.errno = errno;
-    return error as FetchRowsError;
+    const message = `fetch-rows: ${STEP_TEXT[step]} (step "${step}"): ${detail}`;
+    return namedError("FetchRowsError", message, { step, code, errno }) as FetchRowsError;
 }
 
 export function isFetchRowsError(value: unknown): value is FetchRowsError {
-    return (
-        value instanceof Error &&
-        value.name === "FetchRowsError" &&
-        typeof (value as FetchRowsError).step === "string"
-    );
+    return isNamedError(value, "FetchRowsError", "step");
 }
 
 /** A setting (environment variable) that is missing or malformed. */
@@ -50,18 +57,13 @@ export interface SettingsError extends Error {
 }
 
 export function settingsError(variable: string, problem: string): SettingsError {
-    const error = new Error(`fetch-rows: setting ${variable} ${problem}`) as Error & { variable?: string };
-    error.name = "SettingsError";
-    error.variable = variable;
-    return error as SettingsError;
+    return namedError("SettingsError", `fetch-rows: setting ${variable} ${problem}`, {
+        variable,
+    }) as SettingsError;
 }
 
 export function isSettingsError(value: unknown): value is SettingsError {
-    return (
-        value instanceof Error &&
-        value.name === "SettingsError" &&
-        typeof (value as SettingsError).variable === "string"
-    );
+    return isNamedError(value, "SettingsError", "variable");
 }
 
 /** Replaces every occurrence of each secret (and any 4+ character one) in `text` with "[redacted]". */
