@@ -354,51 +354,58 @@ export function checkStackConfig(values: Readonly<Record<string, string>>): Conf
     if (problems.length > 0 || !parsed.success) {
         return { ok: false, problems };
     }
-    const common = {
+    const common: CommonConfig = {
         region: region!,
         accountId: accountId!,
         availabilityZoneCount: parsed.data.availabilityZoneCount,
     };
-    if (role.data === "consumer") {
-        const c = parsed.data as z.output<typeof consumerSchema>;
-        return {
-            ok: true,
-            config: {
-                stackRole: "consumer",
-                ...common,
-                consumerName: c.consumerName,
-                databaseStack: c.databaseStack,
-                fn: {
-                    allowedTables: c.allowedTables,
-                    maxRows: c.maxRows,
-                    timeoutSeconds: c.functionTimeoutSeconds,
-                    memoryMb: c.functionMemoryMb,
-                    logRetentionDays: c.logRetentionDays,
-                },
-            },
-        };
-    }
-    const d = parsed.data as z.output<typeof databaseSchema>;
+    const config =
+        role.data === "consumer"
+            ? consumerConfig(common, parsed.data as z.output<typeof consumerSchema>)
+            : databaseConfig(common, parsed.data as z.output<typeof databaseSchema>, consumers);
+    return { ok: true, config };
+}
+
+/** A consumer stack's config from its checked keys. */
+function consumerConfig(common: CommonConfig, keys: z.output<typeof consumerSchema>): ConsumerStackConfig {
     return {
-        ok: true,
-        config: {
-            stackRole: "database",
-            ...common,
-            vpcCidr: d.vpcCidr,
-            db: {
-                name: d.dbName,
-                instanceClass: d.dbInstanceClass,
-                allocatedStorageGb: d.dbAllocatedStorageGb,
-                engineVersion: d.dbEngineVersion,
-                deletionProtection: d.deletionProtection,
-                skipFinalSnapshot: d.skipFinalSnapshot,
-                backupRetentionDays: d.backupRetentionDays,
-                allowReplacement: d.allowDatabaseReplacement,
-            },
-            readerUsername: d.readerUsername,
-            seedSampleRows: d.seedSampleRows,
-            consumers,
+        stackRole: "consumer",
+        ...common,
+        consumerName: keys.consumerName,
+        databaseStack: keys.databaseStack,
+        fn: {
+            allowedTables: keys.allowedTables,
+            maxRows: keys.maxRows,
+            timeoutSeconds: keys.functionTimeoutSeconds,
+            memoryMb: keys.functionMemoryMb,
+            logRetentionDays: keys.logRetentionDays,
         },
+    };
+}
+
+/** A database stack's config from its checked keys and its checked consumers. */
+function databaseConfig(
+    common: CommonConfig,
+    keys: z.output<typeof databaseSchema>,
+    consumers: DatabaseStackConfig["consumers"],
+): DatabaseStackConfig {
+    return {
+        stackRole: "database",
+        ...common,
+        vpcCidr: keys.vpcCidr,
+        db: {
+            name: keys.dbName,
+            instanceClass: keys.dbInstanceClass,
+            allocatedStorageGb: keys.dbAllocatedStorageGb,
+            engineVersion: keys.dbEngineVersion,
+            deletionProtection: keys.deletionProtection,
+            skipFinalSnapshot: keys.skipFinalSnapshot,
+            backupRetentionDays: keys.backupRetentionDays,
+            allowReplacement: keys.allowDatabaseReplacement,
+        },
+        readerUsername: keys.readerUsername,
+        seedSampleRows: keys.seedSampleRows,
+        consumers,
     };
 }
 

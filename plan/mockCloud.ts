@@ -188,6 +188,18 @@ export class MockCloud implements pulumi.runtime.Mocks {
         const inputs = args.inputs;
         const seed = `${accountId}/${args.type}/${args.name}`;
         const physical = (inputs.name as string | undefined) ?? `${args.name}-${hash(seed).slice(0, 7)}`;
+        // VPC Lattice resources: an id of `prefix`, the physical name, an ARN of `kind` (plus `extra` state).
+        const lattice = (prefix: string, kind: string, extra: Props = {}) => {
+            const id = awsId(prefix, seed);
+            return {
+                id,
+                state: {
+                    name: physical,
+                    arn: `arn:aws:vpc-lattice:${region}:${accountId}:${kind}/${id}`,
+                    ...extra,
+                },
+            };
+        };
         switch (args.type) {
             case "pulumi:providers:aws":
                 return { id: `provider-${hash(seed).slice(0, 12)}`, state: {} };
@@ -254,27 +266,10 @@ export class MockCloud implements pulumi.runtime.Mocks {
                     },
                 };
             }
-            case "aws:vpclattice/resourceGateway:ResourceGateway": {
-                const id = awsId("rgw", seed);
-                return {
-                    id,
-                    state: {
-                        name: physical,
-                        arn: `arn:aws:vpc-lattice:${region}:${accountId}:resourcegateway/${id}`,
-                        status: "ACTIVE",
-                    },
-                };
-            }
-            case "aws:vpclattice/resourceConfiguration:ResourceConfiguration": {
-                const id = awsId("rcfg", seed);
-                return {
-                    id,
-                    state: {
-                        name: physical,
-                        arn: `arn:aws:vpc-lattice:${region}:${accountId}:resourceconfiguration/${id}`,
-                    },
-                };
-            }
+            case "aws:vpclattice/resourceGateway:ResourceGateway":
+                return lattice("rgw", "resourcegateway", { status: "ACTIVE" });
+            case "aws:vpclattice/resourceConfiguration:ResourceConfiguration":
+                return lattice("rcfg", "resourceconfiguration");
             case "aws:ram/resourceShare:ResourceShare": {
                 const arn = `arn:aws:ram:${region}:${accountId}:resource-share/${uuid(seed)}`;
                 return { id: arn, state: { arn, name: physical } };

@@ -127,6 +127,21 @@ export async function startAwsStandIns(options: { delayMs?: number } = {}): Prom
         return f.kind;
     };
 
+    /**
+     * Answers the failure injected for the next call of `operation`, if one is due, with `fail` and the
+     * service's own status, error code and message for that kind; true when it did (the call ends there).
+     */
+    const injectedFailure = (
+        operation: Operation,
+        fail: (status: number, code: string, message: string) => void,
+        answers: Record<FailureKind, [status: number, code: string, message: string]>,
+    ): boolean => {
+        const failure = takeFailure(operation);
+        if (failure === undefined) return false;
+        fail(...answers[failure]);
+        return true;
+    };
+
     const send = (res: ServerResponse, status: number, type: string, body: string) => {
         res.writeHead(status, {
             "content-type": type,
@@ -165,20 +180,15 @@ export async function startAwsStandIns(options: { delayMs?: number } = {}): Prom
         const duration = params.get("DurationSeconds");
         if (duration !== null) call.durationSeconds = Number(duration);
         state.assumeRoleCalls.push(call);
-        const failure = takeFailure("AssumeRole");
-        if (failure === "server-error") {
-            stsError(res, 500, "InternalFailure", "stand-in injected failure");
-            return;
-        }
-        if (failure === "access-denied") {
-            stsError(
-                res,
+        const stsFailed = injectedFailure("AssumeRole", (...error) => stsError(res, ...error), {
+            "server-error": [500, "InternalFailure", "stand-in injected failure"],
+            "access-denied": [
                 403,
                 "AccessDenied",
                 `User is not authorized to perform: sts:AssumeRole on ${call.roleArn}`,
-            );
-            return;
-        }
+            ],
+        });
+        if (stsFailed) return;
         const accessKeyId = "ASIA" + randomBytes(8).toString("hex").toUpperCase();
         state.issuedKeys.push(accessKeyId);
         const expiration = new Date(Date.now() + state.credentialLifetimeSeconds * 1000).toISOString();
@@ -207,20 +217,15 @@ export async function startAwsStandIns(options: { delayMs?: number } = {}): Prom
         }
         state.calls.GetSecretValue += 1;
         state.secretReaderKeys.push(accessKeyOf(req));
-        const failure = takeFailure("GetSecretValue");
-        if (failure === "server-error") {
-            smError(res, 500, "InternalServiceError", "stand-in injected failure");
-            return;
-        }
-        if (failure === "access-denied") {
-            smError(
-                res,
+        const secretsFailed = injectedFailure("GetSecretValue", (...error) => smError(res, ...error), {
+            "server-error": [500, "InternalServiceError", "stand-in injected failure"],
+            "access-denied": [
                 400,
                 "AccessDeniedException",
                 "not authorized to perform secretsmanager:GetSecretValue",
-            );
-            return;
-        }
+            ],
+        });
+        if (secretsFailed) return;
         let secretId: string;
         try {
             secretId = String((JSON.parse(body) as { SecretId?: unknown }).SecretId ?? "");
