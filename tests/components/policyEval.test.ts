@@ -66,118 +66,116 @@ describe("CrossAccountRole trust, evaluated", () => {
 });
 
 describe("policy evaluator", () => {
-    const policy = (...Statement: PolicyJson["Statement"]): PolicyJson => ({
-        Version: "2012-10-17",
-        Statement,
-    });
+    type Request = Parameters<typeof evaluate>[1];
     const secret = `arn:aws:secretsmanager:us-east-1:${TEST_ACCOUNT_ID}:secret:reader-AbCdEf`;
     const reader = `arn:aws:iam::${TEST_ACCOUNT_ID}:role/reader`;
+    const decryptKey = {
+        principalArn: reader,
+        action: "kms:Decrypt",
+        resource: "arn:aws:kms:us-east-1:1:key/k",
+    };
+    const viaSecretsManager = { "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com" };
 
-    it("denies when nothing allows", () => {
-        assert.strictEqual(evaluate(policy(), { principalArn: reader, action: "s3:GetObject" }), false);
-    });
+    /** One rule of the evaluator: a policy, requests it must allow and requests it must deny. */
+    const rules: ReadonlyArray<{
+        readonly requirement: string;
+        readonly statements: PolicyJson["Statement"];
+        readonly allows: readonly Request[];
+        readonly denies: readonly Request[];
+    }> = [
+        {
+            requirement: "denies when nothing allows",
+            statements: [],
+            allows: [],
+            denies: [{ principalArn: reader, action: "s3:GetObject" }],
+        },
+        {
+            requirement: "lets an explicit Deny win over an Allow",
+            statements: [
+                { Effect: "Allow", Action: "secretsmanager:*", Resource: "*" },
+                { Effect: "Deny", Action: "secretsmanager:GetSecretValue", Resource: secret },
+            ],
+            allows: [{ principalArn: reader, action: "secretsmanager:DescribeSecret", resource: secret }],
+            denies: [{ principalArn: reader, action: "secretsmanager:GetSecretValue", resource: secret }],
+        },
+        {
+            requirement: "matches actions case-insensitively with wildcards, and resources exactly",
+            statements: [{ Effect: "Allow", Action: "secretsmanager:Get*", Resource: secret }],
+            allows: [{ principalArn: reader, action: "SecretsManager:getsecretvalue", resource: secret }],
+            denies: [
+                { principalArn: reader, action: "secretsmanager:GetSecretValue", resource: `${secret}x` },
+            ],
+        },
+        {
+            requirement:
+                "treats an account root principal as every principal of that account, and nobody else",
+            statements: [
+                {
+                    Effect: "Allow",
+                    Principal: { AWS: `arn:aws:iam::${TEST_ACCOUNT_ID}:root` },
+                    Action: "kms:Decrypt",
+                },
+            ],
+            allows: [{ principalArn: reader, action: "kms:Decrypt" }],
+            denies: [{ principalArn: `arn:aws:iam::${THIRD}:role/reader`, action: "kms:Decrypt" }],
+        },
+        {
+            requirement: "checks kms:ViaService-style conditions against the request context",
+            statements: [
+                {
+                    Effect: "Allow",
+                    Principal: { AWS: [reader] },
+                    Action: ["kms:Decrypt"],
+                    Resource: "*",
+                    Condition: { StringEquals: viaSecretsManager },
+                },
+            ],
+            allows: [{ ...decryptKey, context: viaSecretsManager }],
+            denies: [
+                { ...decryptKey, context: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } },
+                decryptKey,
+            ],
+        },
+        {
+            requirement: "matches ArnLike part by part and passes negated operators when the key is missing",
+            statements: [
+                {
+                    Effect: "Allow",
+                    Principal: { AWS: `arn:aws:iam::${TRUSTED}:root` },
+                    Action: "sts:AssumeRole",
+                    Condition: {
+                        ArnLike: { "aws:PrincipalArn": `arn:aws:iam::${TRUSTED}:role/app-*` },
+                        StringNotEquals: { "aws:SourceVpc": "vpc-0123456789abcdef0" },
+                    },
+                },
+            ],
+            allows: [{ principalArn: `arn:aws:iam::${TRUSTED}:role/app-reader`, action: "sts:AssumeRole" }],
+            denies: [{ principalArn: `arn:aws:iam::${TRUSTED}:role/web`, action: "sts:AssumeRole" }],
+        },
+        {
+            requirement: "denies on a condition operator it does not understand",
+            statements: [
+                {
+                    Effect: "Allow",
+                    Action: "s3:GetObject",
+                    Resource: "*",
+                    Condition: { DateGreaterThan: { "aws:CurrentTime": "2020-01-01T00:00:00Z" } },
+                },
+            ],
+            allows: [],
+            denies: [{ principalArn: reader, action: "s3:GetObject" }],
+        },
+    ];
 
-    it("lets an explicit Deny win over an Allow", () => {
-        const p = policy(
-            { Effect: "Allow", Action: "secretsmanager:*", Resource: "*" },
-            { Effect: "Deny", Action: "secretsmanager:GetSecretValue", Resource: secret },
-        );
-        assert.strictEqual(
-            evaluate(p, { principalArn: reader, action: "secretsmanager:DescribeSecret", resource: secret }),
-            true,
-        );
-        assert.strictEqual(
-            evaluate(p, { principalArn: reader, action: "secretsmanager:GetSecretValue", resource: secret }),
-            false,
-        );
-    });
-
-    it("matches actions case-insensitively with wildcards, and resources exactly", () => {
-        const p = policy({ Effect: "Allow", Action: "secretsmanager:Get*", Resource: secret });
-        assert.strictEqual(
-            evaluate(p, { principalArn: reader, action: "SecretsManager:getsecretvalue", resource: secret }),
-            true,
-        );
-        assert.strictEqual(
-            evaluate(p, {
-                principalArn: reader,
-                action: "secretsmanager:GetSecretValue",
-                resource: `${secret}x`,
-            }),
-            false,
-        );
-    });
-
-    it("treats an account root principal as every principal of that account, and nobody else", () => {
-        const p = policy({
-            Effect: "Allow",
-            Principal: { AWS: `arn:aws:iam::${TEST_ACCOUNT_ID}:root` },
-            Action: "kms:Decrypt",
+    for (const { requirement, statements, allows, denies } of rules) {
+        it(requirement, () => {
+            const policy: PolicyJson = { Version: "2012-10-17", Statement: statements };
+            for (const request of allows) {
+                assert.strictEqual(evaluate(policy, request), true, `allows ${JSON.stringify(request)}`);
+            }
+            for (const request of denies) {
+                assert.strictEqual(evaluate(policy, request), false, `denies ${JSON.stringify(request)}`);
+            }
         });
-        assert.strictEqual(evaluate(p, { principalArn: reader, action: "kms:Decrypt" }), true);
-        assert.strictEqual(
-            evaluate(p, { principalArn: `arn:aws:iam::${THIRD}:role/reader`, action: "kms:Decrypt" }),
-            false,
-        );
-    });
-
-    it("checks kms:ViaService-style conditions against the request context", () => {
-        const p = policy({
-            Effect: "Allow",
-            Principal: { AWS: [reader] },
-            Action: ["kms:Decrypt"],
-            Resource: "*",
-            Condition: { StringEquals: { "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com" } },
-        });
-        const request = {
-            principalArn: reader,
-            action: "kms:Decrypt",
-            resource: "arn:aws:kms:us-east-1:1:key/k",
-        };
-        assert.strictEqual(
-            evaluate(p, {
-                ...request,
-                context: { "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com" },
-            }),
-            true,
-        );
-        assert.strictEqual(
-            evaluate(p, { ...request, context: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } }),
-            false,
-        );
-        assert.strictEqual(evaluate(p, request), false);
-    });
-
-    it("matches ArnLike part by part and passes negated operators when the key is missing", () => {
-        const p = policy({
-            Effect: "Allow",
-            Principal: { AWS: `arn:aws:iam::${TRUSTED}:root` },
-            Action: "sts:AssumeRole",
-            Condition: {
-                ArnLike: { "aws:PrincipalArn": `arn:aws:iam::${TRUSTED}:role/app-*` },
-                StringNotEquals: { "aws:SourceVpc": "vpc-0123456789abcdef0" },
-            },
-        });
-        assert.strictEqual(
-            evaluate(p, {
-                principalArn: `arn:aws:iam::${TRUSTED}:role/app-reader`,
-                action: "sts:AssumeRole",
-            }),
-            true,
-        );
-        assert.strictEqual(
-            evaluate(p, { principalArn: `arn:aws:iam::${TRUSTED}:role/web`, action: "sts:AssumeRole" }),
-            false,
-        );
-    });
-
-    it("denies on a condition operator it does not understand", () => {
-        const p = policy({
-            Effect: "Allow",
-            Action: "s3:GetObject",
-            Resource: "*",
-            Condition: { DateGreaterThan: { "aws:CurrentTime": "2020-01-01T00:00:00Z" } },
-        });
-        assert.strictEqual(evaluate(p, { principalArn: reader, action: "s3:GetObject" }), false);
-    });
+    }
 });

@@ -10,7 +10,7 @@ import {
 } from "../../functions/fetch-rows";
 import { readSettings } from "../../functions/fetch-rows/settings";
 import { identifierProblem, schemaNameProblem } from "../../infra/lib/mysql";
-import { AwsStandIns, startAwsStandIns } from "../../support/awsStandIns";
+import { AwsStandIns, FailureKind, Operation, startAwsStandIns } from "../../support/awsStandIns";
 import {
     connectionsOf,
     createReader,
@@ -414,39 +414,71 @@ describe("fetch-rows function against MariaDB @mariadb", function () {
     });
 
     describe("when STS or Secrets Manager fails", () => {
-        it("names step assume-role when AssumeRole is denied, and the next call recovers", async () => {
-            const [handler] = await freshHandler("rdrsts");
-            standIns.failNext("AssumeRole", 1);
-            const from = captured.length;
-            const error = await expectFailure(handler({}), "assume-role");
-            assert.match(error.message, /AccessDenied|not authorized/);
-            assert.deepEqual(
-                errorLines(from).map((l) => l.step),
-                ["assume-role"],
-            );
-            assert.equal(standIns.calls.GetSecretValue, 0);
-            assert.equal((await handler({})).rowCount, SEED_ROWS.length);
-            assert.equal(standIns.calls.AssumeRole, 2);
-        });
+        /** One failure the stand-ins inject, the step it must be named by, and the AWS calls made around it. */
+        const injected: ReadonlyArray<{
+            readonly requirement: string;
+            readonly instance: string;
+            readonly operation: Operation;
+            readonly kind: FailureKind;
+            readonly step: "assume-role" | "read-secret";
+            readonly message?: RegExp;
+            readonly callsAfterFailure?: Partial<Record<Operation, number>>;
+            readonly callsAfterRecovery?: Partial<Record<Operation, number>>;
+        }> = [
+            {
+                requirement: "names step assume-role when AssumeRole is denied, and the next call recovers",
+                instance: "rdrsts",
+                operation: "AssumeRole",
+                kind: "access-denied",
+                step: "assume-role",
+                message: /AccessDenied|not authorized/,
+                callsAfterFailure: { GetSecretValue: 0 },
+                callsAfterRecovery: { AssumeRole: 2 },
+            },
+            {
+                requirement: "names step assume-role when STS answers 500",
+                instance: "rdrsts5",
+                operation: "AssumeRole",
+                kind: "server-error",
+                step: "assume-role",
+            },
+            {
+                requirement:
+                    "names step read-secret when GetSecretValue is denied, and the next call recovers",
+                instance: "rdrsm",
+                operation: "GetSecretValue",
+                kind: "access-denied",
+                step: "read-secret",
+                message: /AccessDenied|not authorized/,
+                callsAfterRecovery: { AssumeRole: 1, GetSecretValue: 2 },
+            },
+        ];
 
-        it("names step assume-role when STS answers 500", async () => {
-            const [handler] = await freshHandler("rdrsts5");
-            standIns.failNext("AssumeRole", 1, "server-error");
-            await expectFailure(handler({}), "assume-role");
-            assert.equal((await handler({})).rowCount, SEED_ROWS.length);
-        });
+        for (const row of injected) {
+            it(row.requirement, async () => {
+                const [handler] = await freshHandler(row.instance);
+                standIns.failNext(row.operation, 1, row.kind);
+                const from = captured.length;
+                const error = await expectFailure(handler({}), row.step);
+                if (row.message) {
+                    assert.match(error.message, row.message);
+                }
+                assert.deepEqual(
+                    errorLines(from).map((l) => l.step),
+                    [row.step],
+                );
+                assertCalls(row.callsAfterFailure);
+                assert.equal((await handler({})).rowCount, SEED_ROWS.length);
+                assertCalls(row.callsAfterRecovery);
+            });
+        }
 
-        it("names step read-secret when GetSecretValue is denied, and the next call recovers", async () => {
-            const [handler] = await freshHandler("rdrsm");
-            standIns.failNext("GetSecretValue", 1);
-            const from = captured.length;
-            const error = await expectFailure(handler({}), "read-secret");
-            assert.match(error.message, /AccessDenied|not authorized/);
-            assert.equal(errorLines(from).length, 1);
-            assert.equal((await handler({})).rowCount, SEED_ROWS.length);
-            assert.equal(standIns.calls.AssumeRole, 1);
-            assert.equal(standIns.calls.GetSecretValue, 2);
-        });
+        /** Asserts how many calls of each operation the stand-ins have answered. */
+        function assertCalls(expected: Partial<Record<Operation, number>> = {}): void {
+            for (const [operation, count] of Object.entries(expected)) {
+                assert.equal(standIns.calls[operation as Operation], count, operation);
+            }
+        }
 
         it("names step read-secret when the secret does not exist", async () => {
             await freshHandler("rdrnosecret");

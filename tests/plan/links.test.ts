@@ -31,64 +31,90 @@ describe("npm start: breaking one link at a time fails the plan and names the li
         assert.deepStrictEqual(failedNames(run), [name]);
     };
 
+    /** Broken links, one row each: the change that breaks it, the one check that fails, what it says. */
+    const failsOnly = (
+        breaks: ReadonlyArray<{
+            readonly breakage: string;
+            readonly change: (p: Plan) => void;
+            readonly fails: string;
+            readonly detail?: RegExp;
+        }>,
+    ) => {
+        for (const { breakage, change, fails, detail } of breaks) {
+            it(breakage, () => {
+                const run = reportOn(base, change);
+                only(run, fails);
+                if (detail) {
+                    assert.match(failed(run)[0], detail);
+                }
+            });
+        }
+    };
+
     before(async () => {
         base = await planShipped();
         assert.deepStrictEqual(failed(reportOn(base, () => undefined)), [], "the shipped plan holds");
     });
 
     describe("the PrivateLink path", () => {
-        it("a RAM share naming another account", () => {
-            const run = reportOn(base, (p) => {
-                named(p.database, "database-privatelink-share-analytics-principal").inputs.principal =
-                    "444444444444";
-            });
-            only(run, "analytics → dev: PrivateLink: the RAM share names exactly the consumer's account");
-            assert.match(failed(run)[0], /names 444444444444; it must name only account 333333336021/);
-        });
-
-        it("a resource endpoint without private DNS", () => {
-            const run = reportOn(base, (p) => {
-                named(analytics(p), "database-endpoint-endpoint").inputs.privateDnsEnabled = false;
-            });
-            only(
-                run,
-                "analytics → dev: PrivateLink: the consumer's endpoint is a Resource endpoint for that configuration, with private DNS",
-            );
-            assert.match(
-                failed(run)[0],
-                /private DNS off: the function's DB_HOST \(the RDS name\) would not resolve/,
-            );
-        });
-
-        it("the endpoint's security group open to the VPC CIDR", () => {
-            const run = reportOn(base, (p) => {
-                const stack = analytics(p);
-                const rule = named(stack, "database-endpoint-endpoint-from-function");
-                extraRule(stack, rule, "endpoint-from-vpc", {
-                    referencedSecurityGroupId: undefined,
-                    cidrIpv4: "10.10.0.0/16",
-                });
-            });
-            only(
-                run,
-                "analytics → dev: PrivateLink: the endpoint's security group admits 3306 only from the function's security group",
-            );
-            assert.match(
-                failed(run)[0],
-                /SecurityGroupIngressRule endpoint-from-vpc \(tcp\/3306-3306 from 10\.10\.0\.0\/16\)/,
-            );
-        });
-
-        it("the resource gateway's security group sending more than 3306", () => {
-            const run = reportOn(base, (p) => {
-                named(p.database, "database-privatelink-gateway-to-db", EGRESS_RULE).inputs.toPort = 65535;
-            });
-            only(
-                run,
-                "analytics → dev: PrivateLink: the resource gateway's security group sends only 3306, only to the RDS security group",
-            );
-            assert.match(failed(run)[0], /database-privatelink-gateway-to-db \(tcp\/3306-65535 to sg-/);
-        });
+        failsOnly([
+            {
+                breakage: "a RAM share naming another account",
+                change: (p) => {
+                    named(p.database, "database-privatelink-share-analytics-principal").inputs.principal =
+                        "444444444444";
+                },
+                fails: "analytics → dev: PrivateLink: the RAM share names exactly the consumer's account",
+                detail: /names 444444444444; it must name only account 333333336021/,
+            },
+            {
+                breakage: "a resource endpoint without private DNS",
+                change: (p) => {
+                    named(analytics(p), "database-endpoint-endpoint").inputs.privateDnsEnabled = false;
+                },
+                fails: "analytics → dev: PrivateLink: the consumer's endpoint is a Resource endpoint for that configuration, with private DNS",
+                detail: /private DNS off: the function's DB_HOST \(the RDS name\) would not resolve/,
+            },
+            {
+                breakage: "the endpoint's security group open to the VPC CIDR",
+                change: (p) => {
+                    const stack = analytics(p);
+                    const rule = named(stack, "database-endpoint-endpoint-from-function");
+                    extraRule(stack, rule, "endpoint-from-vpc", {
+                        referencedSecurityGroupId: undefined,
+                        cidrIpv4: "10.10.0.0/16",
+                    });
+                },
+                fails: "analytics → dev: PrivateLink: the endpoint's security group admits 3306 only from the function's security group",
+                detail: /SecurityGroupIngressRule endpoint-from-vpc \(tcp\/3306-3306 from 10\.10\.0\.0\/16\)/,
+            },
+            {
+                breakage: "the resource gateway's security group sending more than 3306",
+                change: (p) => {
+                    named(p.database, "database-privatelink-gateway-to-db", EGRESS_RULE).inputs.toPort =
+                        65535;
+                },
+                fails: "analytics → dev: PrivateLink: the resource gateway's security group sends only 3306, only to the RDS security group",
+                detail: /database-privatelink-gateway-to-db \(tcp\/3306-65535 to sg-/,
+            },
+            {
+                breakage: "a share carrying a resource configuration of another type",
+                change: (p) => {
+                    named(p.database, "database-privatelink-config").inputs.type = "SINGLE";
+                },
+                fails: "analytics → dev: PrivateLink: the shared resource configuration is of type ARN and points at this RDS instance",
+            },
+            {
+                breakage: "a peering left behind for a privatelink consumer",
+                change: (p) => {
+                    const peering = engineering(p).resources.find(
+                        (r) => r.type === "aws:ec2/vpcPeeringConnection:VpcPeeringConnection",
+                    )!;
+                    analytics(p).resources.push({ ...peering });
+                },
+                fails: "analytics → dev: PrivateLink: no peering or route carries this consumer's traffic",
+            },
+        ]);
 
         it("the RDS security group admitting the privatelink consumer's CIDR as if it peered", () => {
             const run = reportOn(base, (p) => {
@@ -106,29 +132,37 @@ describe("npm start: breaking one link at a time fails the plan and names the li
                 /RDS sees the resource gateway's addresses, never 10\.10\.0\.0\/16/,
             );
         });
-
-        it("a share carrying a resource configuration of another type", () => {
-            const run = reportOn(base, (p) => {
-                named(p.database, "database-privatelink-config").inputs.type = "SINGLE";
-            });
-            only(
-                run,
-                "analytics → dev: PrivateLink: the shared resource configuration is of type ARN and points at this RDS instance",
-            );
-        });
-
-        it("a peering left behind for a privatelink consumer", () => {
-            const run = reportOn(base, (p) => {
-                const peering = engineering(p).resources.find(
-                    (r) => r.type === "aws:ec2/vpcPeeringConnection:VpcPeeringConnection",
-                )!;
-                analytics(p).resources.push({ ...peering });
-            });
-            only(run, "analytics → dev: PrivateLink: no peering or route carries this consumer's traffic");
-        });
     });
 
     describe("the peering path", () => {
+        failsOnly([
+            {
+                breakage: "a data-access role that trusts another role",
+                change: (p) => {
+                    const role = named(p.database, "data-access-engineering", "aws:iam/role:Role");
+                    role.inputs.assumeRolePolicy = String(role.inputs.assumeRolePolicy).replace(
+                        "role/cross-account-rds-engineering-fetch-rows",
+                        "role/fetch-rows-renamed",
+                    );
+                },
+                fails: "engineering → dev: IAM: the data-access role trusts the function's role (trust policy and its conditions)",
+                detail: /does not admit arn:aws:iam::222222225884:role\/cross-account-rds-engineering-fetch-rows/,
+            },
+            {
+                breakage: "a secret policy that does not name the data-access role",
+                change: (p) => {
+                    const secretPolicy = p.database.resources.find(
+                        (r) => r.type === "aws:secretsmanager/secretPolicy:SecretPolicy",
+                    )!;
+                    secretPolicy.inputs.policy = String(secretPolicy.inputs.policy).replace(
+                        /data-access-engineering-[0-9a-f]+/g,
+                        "someone-else",
+                    );
+                },
+                fails: "engineering → dev: IAM: the reader secret's resource policy lets the data-access role GetSecretValue",
+            },
+        ]);
+
         it("a route table without the peering route", () => {
             let dropped = "";
             const run = reportOn(base, (p) => {
@@ -144,24 +178,6 @@ describe("npm start: breaking one link at a time fails the plan and names the li
             ]);
         });
 
-        it("a data-access role that trusts another role", () => {
-            const run = reportOn(base, (p) => {
-                const role = named(p.database, "data-access-engineering", "aws:iam/role:Role");
-                role.inputs.assumeRolePolicy = String(role.inputs.assumeRolePolicy).replace(
-                    "role/cross-account-rds-engineering-fetch-rows",
-                    "role/fetch-rows-renamed",
-                );
-            });
-            only(
-                run,
-                "engineering → dev: IAM: the data-access role trusts the function's role (trust policy and its conditions)",
-            );
-            assert.match(
-                failed(run)[0],
-                /does not admit arn:aws:iam::222222225884:role\/cross-account-rds-engineering-fetch-rows/,
-            );
-        });
-
         it("a missing STS endpoint", () => {
             const run = reportOn(base, (p) => {
                 const stack = engineering(p);
@@ -175,25 +191,23 @@ describe("npm start: breaking one link at a time fails the plan and names the li
                     "no interface endpoint com.amazonaws.us-east-1.sts in the function's VPC: the function would hang until timeout",
             ]);
         });
-
-        it("a secret policy that does not name the data-access role", () => {
-            const run = reportOn(base, (p) => {
-                const secretPolicy = p.database.resources.find(
-                    (r) => r.type === "aws:secretsmanager/secretPolicy:SecretPolicy",
-                )!;
-                secretPolicy.inputs.policy = String(secretPolicy.inputs.policy).replace(
-                    /data-access-engineering-[0-9a-f]+/g,
-                    "someone-else",
-                );
-            });
-            only(
-                run,
-                "engineering → dev: IAM: the reader secret's resource policy lets the data-access role GetSecretValue",
-            );
-        });
     });
 
     describe("the contract", () => {
+        failsOnly([
+            {
+                breakage: "a function wired to another host than the database's",
+                change: (p) => {
+                    named(
+                        engineering(p),
+                        "fetch-rows",
+                        "aws:lambda/function:Function",
+                    ).inputs.environment.variables.DB_HOST = "elsewhere.example.com";
+                },
+                fails: "engineering → dev: Contract: the function is configured with the database's host, port, name, secret and data-access role",
+            },
+        ]);
+
         it("a database stack that stops exporting an output the consumer requires", () => {
             const run = reportOn(base, (p) => {
                 delete p.database.exports.readerSecretArn;
@@ -204,20 +218,6 @@ describe("npm start: breaking one link at a time fails the plan and names the li
                 ),
             );
             assert.match(failed(run).join("\n"), /dev does not export readerSecretArn/);
-        });
-
-        it("a function wired to another host than the database's", () => {
-            const run = reportOn(base, (p) => {
-                named(
-                    engineering(p),
-                    "fetch-rows",
-                    "aws:lambda/function:Function",
-                ).inputs.environment.variables.DB_HOST = "elsewhere.example.com";
-            });
-            only(
-                run,
-                "engineering → dev: Contract: the function is configured with the database's host, port, name, secret and data-access role",
-            );
         });
     });
 

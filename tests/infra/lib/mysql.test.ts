@@ -42,21 +42,39 @@ describe("infra/lib/mysql: what this project accepts as a MySQL name", () => {
         }
     });
 
-    it("refuses a system schema as the reader's database, in any letter case", () => {
-        assert.deepEqual([...SYSTEM_SCHEMAS].sort(), [
-            "information_schema",
-            "innodb",
-            "mysql",
-            "performance_schema",
-            "sys",
-            "tmp",
-        ]);
-        for (const name of [...SYSTEM_SCHEMAS, "MySQL", "Information_Schema", "SYS"]) {
-            assert.match(schemaNameProblem(name) ?? "", /is a system schema of MySQL\/RDS/, name);
-        }
-        assert.equal(schemaNameProblem("fruits_veggies"), undefined);
-        assert.equal(schemaNameProblem("mysql_data"), undefined);
-    });
+    /** The names MySQL or RDS keep for themselves, each list with the check that refuses them. */
+    const reservedNames = [
+        {
+            requirement: "refuses a system schema as the reader's database, in any letter case",
+            names: SYSTEM_SCHEMAS,
+            expected: ["information_schema", "innodb", "mysql", "performance_schema", "sys", "tmp"],
+            problem: (name: string) => schemaNameProblem(name),
+            alsoRefused: ["MySQL", "Information_Schema", "SYS"],
+            message: /is a system schema of MySQL\/RDS/,
+            accepted: ["fruits_veggies", "mysql_data"],
+        },
+        {
+            requirement: "refuses a user MySQL or RDS reserves, in any letter case (mysql.* accounts too)",
+            names: RESERVED_USERS,
+            expected: ["rds_superuser_role", "rdsadmin", "rdsrepladmin", "root"],
+            problem: (name: string) => readerUserProblem(name),
+            alsoRefused: ["ROOT", "RdsAdmin", "mysql.sys"],
+            message: /is a user MySQL or RDS reserves for itself/,
+            accepted: ["fruits_reader"],
+        },
+    ];
+
+    for (const { requirement, names, expected, problem, alsoRefused, message, accepted } of reservedNames) {
+        it(requirement, () => {
+            assert.deepEqual([...names].sort(), expected);
+            for (const name of [...names, ...alsoRefused]) {
+                assert.match(problem(name) ?? "", message, name);
+            }
+            for (const name of accepted) {
+                assert.equal(problem(name), undefined, name);
+            }
+        });
+    }
 
     it("applies the name rules to a schema name too", () => {
         assert.match(schemaNameProblem("1db") ?? "", /must start with a letter/);
@@ -81,19 +99,6 @@ describe("infra/lib/mysql: what this project accepts as a MySQL name", () => {
             undefined,
             "without a master, the name is an ordinary one",
         );
-    });
-
-    it("refuses a user MySQL or RDS reserves, in any letter case", () => {
-        assert.deepEqual([...RESERVED_USERS].sort(), [
-            "rds_superuser_role",
-            "rdsadmin",
-            "rdsrepladmin",
-            "root",
-        ]);
-        for (const name of [...RESERVED_USERS, "ROOT", "RdsAdmin"]) {
-            assert.match(readerUserProblem(name) ?? "", /is a user MySQL or RDS reserves for itself/, name);
-        }
-        assert.ok(readerUserProblem("mysql.sys") !== undefined, "mysql.* accounts are never a reader");
     });
 
     it("applies the name rules to a reader user too", () => {
