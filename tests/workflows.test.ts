@@ -63,6 +63,13 @@ const CONSUMER_PREVIEW_ROLE = "${{ vars.CONSUMER_PREVIEW_ROLE_ARN }}";
 const DB_DEPLOY_ROLE = "${{ vars.DATABASE_DEPLOY_ROLE_ARN }}";
 const CONSUMER_DEPLOY_ROLE = "${{ vars.CONSUMER_DEPLOY_ROLE_ARN }}";
 const READY = 'npx ts-node ops/deploy.ts ready --stack "$CONSUMER_STACK" --github-output';
+/** How every job that holds cloud credentials starts: no npm lifecycle script runs next to them. */
+const CREDENTIALED_SETUP = ["actions/checkout", "actions/setup-node", "npm ci --ignore-scripts"];
+/** One stack's steps: the credentials of `role`, then each Pulumi `command` on `stack`. */
+const stackSteps = (role: string, stack: string, ...commands: string[]) => [
+    `aws creds ${role}`,
+    ...commands.map((command) => `pulumi ${command} ${stack}`),
+];
 const ALLOWED_PERMISSIONS: Record<string, string> = {
     contents: "read",
     "id-token": "write",
@@ -102,11 +109,8 @@ describe("GitHub workflows", () => {
         const preview = workflow.jobs.preview;
         assert.strictEqual(preview.needs, "test");
         assert.deepStrictEqual(labels(preview), [
-            "actions/checkout",
-            "actions/setup-node",
-            "npm ci --ignore-scripts",
-            `aws creds ${DB_PREVIEW_ROLE}`,
-            `pulumi preview ${DB}`,
+            ...CREDENTIALED_SETUP,
+            ...stackSteps(DB_PREVIEW_ROLE, DB, "preview"),
             `aws creds ${CONSUMER_PREVIEW_ROLE}`,
             READY,
             `pulumi preview ${CONSUMER}`,
@@ -181,15 +185,9 @@ describe("GitHub workflows", () => {
         const deploy = workflow.jobs.deploy;
         assert.strictEqual(environmentOf(deploy), "production");
         assert.deepStrictEqual(labels(deploy), [
-            "actions/checkout",
-            "actions/setup-node",
-            "npm ci --ignore-scripts",
-            `aws creds ${DB_DEPLOY_ROLE}`,
-            `pulumi preview ${DB}`,
-            `pulumi up ${DB}`,
-            `aws creds ${CONSUMER_DEPLOY_ROLE}`,
-            `pulumi preview ${CONSUMER}`,
-            `pulumi up ${CONSUMER}`,
+            ...CREDENTIALED_SETUP,
+            ...stackSteps(DB_DEPLOY_ROLE, DB, "preview", "up"),
+            ...stackSteps(CONSUMER_DEPLOY_ROLE, CONSUMER, "preview", "up"),
             'npm run smoke -- --stack "$CONSUMER_STACK"',
         ]);
         assert.strictEqual(deploy.env?.PULUMI_ACCESS_TOKEN, "${{ secrets.PULUMI_ACCESS_TOKEN }}");

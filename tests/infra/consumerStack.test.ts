@@ -7,9 +7,12 @@ import {
     all,
     consumer,
     DEFAULT_ORGANIZATION,
+    inputRows,
     only,
     planPair,
     policy,
+    ruleResources,
+    securityGroupId,
     shippedConfig,
     stackFromConfig,
     zoneIdsOf,
@@ -89,26 +92,25 @@ describe("consumer stacks (Pulumi.engineering.yaml and Pulumi.analytics.yaml, fe
     });
 
     it("opens 443 on the endpoints only to the function's security group", () => {
-        const fnSg = only(plan, "aws:ec2/securityGroup:SecurityGroup", "fetch-rows").id;
-        const endpointSg = only(plan, "aws:ec2/securityGroup:SecurityGroup", "consumer-endpoints").id;
-        const ingress = all(plan, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
+        const fnSg = securityGroupId(plan, "fetch-rows");
+        const endpointSg = securityGroupId(plan, "consumer-endpoints");
         assert.deepStrictEqual(
-            ingress.map((r) => [
-                r.inputs.securityGroupId,
-                r.inputs.fromPort,
-                r.inputs.toPort,
-                r.inputs.referencedSecurityGroupId,
-            ]),
+            inputRows(
+                ruleResources(plan, "ingress"),
+                "securityGroupId",
+                "fromPort",
+                "toPort",
+                "referencedSecurityGroupId",
+            ),
             [[endpointSg, 443, 443, fnSg]],
         );
     });
 
     it("lets the peering function out on 3306 to the database CIDR and 443 to the endpoints only", () => {
-        const fnSg = only(plan, "aws:ec2/securityGroup:SecurityGroup", "fetch-rows").id;
-        const endpointSg = only(plan, "aws:ec2/securityGroup:SecurityGroup", "consumer-endpoints").id;
-        const egress = all(plan, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule");
+        const fnSg = securityGroupId(plan, "fetch-rows");
+        const endpointSg = securityGroupId(plan, "consumer-endpoints");
         assert.deepStrictEqual(
-            egress
+            ruleResources(plan, "egress")
                 .map((r) => [
                     r.inputs.securityGroupId,
                     r.inputs.fromPort,
@@ -190,9 +192,7 @@ describe("consumer stacks (Pulumi.engineering.yaml and Pulumi.analytics.yaml, fe
             fn.inputs.vpcConfig.subnetIds,
             only(plan, "awsx:ec2:Vpc").state.isolatedSubnetIds,
         );
-        assert.deepStrictEqual(fn.inputs.vpcConfig.securityGroupIds, [
-            only(plan, "aws:ec2/securityGroup:SecurityGroup", "fetch-rows").id,
-        ]);
+        assert.deepStrictEqual(fn.inputs.vpcConfig.securityGroupIds, [securityGroupId(plan, "fetch-rows")]);
         assert.deepStrictEqual(fn.inputs.environment.variables, {
             DB_ACCESS_ROLE_ARN: records().engineering.dataAccessRoleArn,
             DB_SECRET_ARN: exports.readerSecretArn,
@@ -275,30 +275,19 @@ describe("consumer stacks (Pulumi.engineering.yaml and Pulumi.analytics.yaml, fe
         });
 
         it("lets the function out on 3306 only to the endpoint's security group, which admits only the function", () => {
-            const fnSg = only(analytics, "aws:ec2/securityGroup:SecurityGroup", "fetch-rows").id;
-            const endpointSg = only(
-                analytics,
-                "aws:ec2/securityGroup:SecurityGroup",
-                "database-endpoint-endpoint-sg",
-            ).id;
-            const mysqlOut = all(analytics, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").filter(
+            const fnSg = securityGroupId(analytics, "fetch-rows");
+            const endpointSg = securityGroupId(analytics, "database-endpoint-endpoint-sg");
+            const mysqlOut = ruleResources(analytics, "egress").filter(
                 (r) => r.inputs.securityGroupId === fnSg && r.inputs.fromPort === 3306,
             );
-            assert.deepStrictEqual(
-                mysqlOut.map((r) => [r.inputs.cidrIpv4, r.inputs.referencedSecurityGroupId]),
-                [[undefined, endpointSg]],
+            assert.deepStrictEqual(inputRows(mysqlOut, "cidrIpv4", "referencedSecurityGroupId"), [
+                [undefined, endpointSg],
+            ]);
+            const mysqlIn = ruleResources(analytics, "ingress").filter(
+                (r) => r.inputs.securityGroupId === endpointSg,
             );
-            const mysqlIn = all(
-                analytics,
-                "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
-            ).filter((r) => r.inputs.securityGroupId === endpointSg);
             assert.deepStrictEqual(
-                mysqlIn.map((r) => [
-                    r.inputs.fromPort,
-                    r.inputs.toPort,
-                    r.inputs.referencedSecurityGroupId,
-                    r.inputs.cidrIpv4,
-                ]),
+                inputRows(mysqlIn, "fromPort", "toPort", "referencedSecurityGroupId", "cidrIpv4"),
                 [[3306, 3306, fnSg, undefined]],
             );
         });

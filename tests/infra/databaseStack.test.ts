@@ -10,6 +10,8 @@ import {
     only,
     planDatabase,
     policy,
+    ruleResources,
+    securityGroupId,
     shippedConfig,
     stackFromConfig,
     zoneIdsOf,
@@ -40,7 +42,7 @@ function planOver(previous: Record<string, unknown>, config = shippedConfig("dev
 
 function ingressOnDatabase(plan: StackPlan): Array<string | undefined> {
     const dbSg = only(plan, "aws:rds/instance:Instance").inputs.vpcSecurityGroupIds;
-    return all(plan, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    return ruleResources(plan, "ingress")
         .filter((r) => dbSg.includes(r.inputs.securityGroupId))
         .map((r) => {
             assert.deepStrictEqual(
@@ -171,20 +173,14 @@ describe("database stack (Pulumi.dev.yaml under mocks: a peering and a privateli
     });
 
     it("admits 3306 from the peering consumer's CIDR, the resource gateway and the bootstrap function only", () => {
-        const bootstrapSg = only(plan, "aws:ec2/securityGroup:SecurityGroup", "db-bootstrap").id;
-        const gatewaySg = only(
-            plan,
-            "aws:ec2/securityGroup:SecurityGroup",
-            "database-privatelink-gateway-sg",
-        ).id;
+        const bootstrapSg = securityGroupId(plan, "db-bootstrap");
+        const gatewaySg = securityGroupId(plan, "database-privatelink-gateway-sg");
         assert.deepStrictEqual(
             ingressOnDatabase(plan).sort(),
             ["10.20.0.0/16", bootstrapSg, gatewaySg].sort(),
         );
         assert.ok(!ingressOnDatabase(plan).includes("10.10.0.0/16"), "never the privatelink consumer's CIDR");
-        for (const rule of all(plan, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").concat(
-            all(plan, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"),
-        )) {
+        for (const rule of [...ruleResources(plan, "ingress"), ...ruleResources(plan, "egress")]) {
             assert.ok(rule.inputs.description?.length > 10, `${rule.name} has a description`);
         }
     });

@@ -30,9 +30,15 @@ function problems(config: string): StackFileProblem[] {
 
 describe("stack files read the way the Pulumi CLI reads them", () => {
     describe("values reach the program as the CLI hands them over", () => {
-        it("gives scalars as text, numbers as the CLI's YAML parser reads them", () => {
-            const { values } = read(
-                [
+        /** A stack file's config lines and every value the program gets from them. */
+        const readings: ReadonlyArray<{
+            readonly requirement: string;
+            readonly lines: readonly string[];
+            readonly values: Record<string, string>;
+        }> = [
+            {
+                requirement: "gives scalars as text, numbers as the CLI's YAML parser reads them",
+                lines: [
                     "  cross-account-rds:dbEngineVersion: 8.4",
                     "  cross-account-rds:trailingZero: 8.40",
                     "  cross-account-rds:maxRows: 1e3",
@@ -43,61 +49,65 @@ describe("stack files read the way the Pulumi CLI reads them", () => {
                     "  cross-account-rds:date: 2024-01-01",
                     "  cross-account-rds:big: 18446744073709551615",
                     "  cross-account-rds:empty:",
-                ].join("\n"),
-            );
-            assert.deepStrictEqual(values, {
-                "cross-account-rds:dbEngineVersion": "8.4",
-                "cross-account-rds:trailingZero": "8.4",
-                "cross-account-rds:maxRows": "1000",
-                "cross-account-rds:quoted": "1e3",
-                "cross-account-rds:hex": "16",
-                "cross-account-rds:seedSampleRows": "true",
-                "cross-account-rds:off": "false",
-                "cross-account-rds:date": "2024-01-01",
-                "cross-account-rds:big": "18446744073709551615",
-                "cross-account-rds:empty": "",
-            });
-        });
-
-        it("turns an unquoted account id with a leading zero into the number the CLI would pass", () => {
-            const { values } = read(
-                ["  aws:allowedAccountIds:", "    - 012345678901", "    - '012345678901'"].join("\n"),
-            );
-            assert.strictEqual(values["aws:allowedAccountIds"], '[12345678901,"012345678901"]');
-        });
-
-        it("gives lists and objects as JSON text with object keys sorted, as Go writes them", () => {
-            const { values } = read(
-                [
+                ],
+                values: {
+                    "cross-account-rds:dbEngineVersion": "8.4",
+                    "cross-account-rds:trailingZero": "8.4",
+                    "cross-account-rds:maxRows": "1000",
+                    "cross-account-rds:quoted": "1e3",
+                    "cross-account-rds:hex": "16",
+                    "cross-account-rds:seedSampleRows": "true",
+                    "cross-account-rds:off": "false",
+                    "cross-account-rds:date": "2024-01-01",
+                    "cross-account-rds:big": "18446744073709551615",
+                    "cross-account-rds:empty": "",
+                },
+            },
+            {
+                requirement:
+                    "turns an unquoted account id with a leading zero into the number the CLI would pass",
+                lines: ["  aws:allowedAccountIds:", "    - 012345678901", "    - '012345678901'"],
+                values: { "aws:allowedAccountIds": '[12345678901,"012345678901"]' },
+            },
+            {
+                requirement:
+                    "gives lists and objects as JSON text with object keys sorted, as Go writes them",
+                lines: [
                     "  cross-account-rds:consumers:",
                     "    - name: engineering",
                     "      accountId: '222222225884'",
                     "      vpcCidr: 10.20.0.0/16",
                     "      retiring: false",
                     "      port: 3306",
-                ].join("\n"),
-            );
-            assert.strictEqual(
-                values["cross-account-rds:consumers"],
-                '[{"accountId":"222222225884","name":"engineering","port":3306,"retiring":false,"vpcCidr":"10.20.0.0/16"}]',
-            );
-        });
-
-        it("accepts the CLI's old `<namespace>:config:<name>` form as `<namespace>:<name>`", () => {
-            assert.deepStrictEqual(read("  cross-account-rds:config:vpcCidr: 10.10.0.0/16").values, {
-                "cross-account-rds:vpcCidr": "10.10.0.0/16",
-            });
-        });
-
-        it("follows YAML anchors and merge keys", () => {
-            const { values } = read(
-                [
+                ],
+                values: {
+                    "cross-account-rds:consumers":
+                        '[{"accountId":"222222225884","name":"engineering","port":3306,"retiring":false,"vpcCidr":"10.20.0.0/16"}]',
+                },
+            },
+            {
+                requirement: "accepts the CLI's old `<namespace>:config:<name>` form as `<namespace>:<name>`",
+                lines: ["  cross-account-rds:config:vpcCidr: 10.10.0.0/16"],
+                values: { "cross-account-rds:vpcCidr": "10.10.0.0/16" },
+            },
+            {
+                requirement: "follows YAML anchors and merge keys",
+                lines: [
                     "  cross-account-rds:base: &base { a: 1, b: 2 }",
                     "  cross-account-rds:derived: { <<: *base, b: 3 }",
-                ].join("\n"),
-            );
-            assert.strictEqual(values["cross-account-rds:derived"], '{"a":1,"b":3}');
-        });
+                ],
+                values: {
+                    "cross-account-rds:base": '{"a":1,"b":2}',
+                    "cross-account-rds:derived": '{"a":1,"b":3}',
+                },
+            },
+        ];
+
+        for (const { requirement, lines, values } of readings) {
+            it(requirement, () => {
+                assert.deepStrictEqual(read(lines.join("\n")).values, values);
+            });
+        }
     });
 
     describe("secure values", () => {

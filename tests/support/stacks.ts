@@ -67,6 +67,26 @@ export function all(plan: StackPlan, type: string): PlannedResource[] {
     return plan.resources.filter((r) => r.type === type);
 }
 
+/** The id of the security group `name` of `plan`. */
+export function securityGroupId(plan: StackPlan, name: string): string {
+    return String(only(plan, "aws:ec2/securityGroup:SecurityGroup", name).id);
+}
+
+/** The security group rule resources of `plan` in `direction` (SecurityGroupIngressRule or -EgressRule). */
+export function ruleResources(plan: StackPlan, direction: "ingress" | "egress"): PlannedResource[] {
+    return all(
+        plan,
+        direction === "ingress"
+            ? "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+            : "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+    );
+}
+
+/** Each of `resources` as the row of its inputs `fields`, in that order. */
+export function inputRows(resources: readonly PlannedResource[], ...fields: string[]): unknown[][] {
+    return resources.map((r) => fields.map((field) => r.inputs[field]));
+}
+
 export function policy(document: unknown): PolicyJson {
     return JSON.parse(String(document)) as PolicyJson;
 }
