@@ -11,6 +11,7 @@ import {
     validatePermissions,
 } from "../../infra/components/crossAccountRole";
 import { assertRefuses, neverRecorded, parsedPolicy, providerRef, recorded, uniqueName } from "./support";
+import { TYPE } from "../support/resourceTypes";
 
 const CONSUMER = OTHER_ACCOUNT_ID;
 const FETCH_ROWS = `arn:aws:iam::${CONSUMER}:role/fetch-rows`;
@@ -21,8 +22,6 @@ const READ_SECRET: aws.iam.PolicyStatement = {
     Action: ["secretsmanager:GetSecretValue"],
     Resource: SECRET_ARN,
 };
-const ROLE = "aws:iam/role:Role";
-const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
 const COMPONENT = "cross-account-rds:iam:CrossAccountRole";
 
 function args(overrides: Partial<CrossAccountRoleArgs> = {}): CrossAccountRoleArgs {
@@ -255,7 +254,7 @@ describe("CrossAccountRole", () => {
             const name = uniqueName("car-basic");
             const role = new CrossAccountRole(name, args({ externalId: "ext-1", roleName: `${name}-role` }));
             assert.strictEqual(await promiseOf(role.roleName), `${name}-role`);
-            const recordedRole = await recorded(ROLE, name);
+            const recordedRole = await recorded(TYPE.role, name);
             assert.strictEqual(recordedRole.inputs.maxSessionDuration, 3600);
             assert.strictEqual(recordedRole.inputs.path, "/");
             assert.strictEqual(recordedRole.inputs.name, `${name}-role`);
@@ -272,7 +271,7 @@ describe("CrossAccountRole", () => {
         it("keeps the trust policy secret when the external id is a secret output", async () => {
             const name = uniqueName("car-secret-ext");
             const role = new CrossAccountRole(name, args({ externalId: pulumi.secret("ext-2") }));
-            const recordedRole = await recorded(ROLE, name);
+            const recordedRole = await recorded(TYPE.role, name);
             assert.deepStrictEqual(recordedRole.secretInputs, ["assumeRolePolicy"]);
             assert.deepStrictEqual(
                 JSON.parse(recordedRole.inputs.assumeRolePolicy),
@@ -285,13 +284,13 @@ describe("CrossAccountRole", () => {
         it("never declares a role whose external id output turns out malformed", async () => {
             const name = uniqueName("car-bad-ext");
             new CrossAccountRole(name, args({ externalId: pulumi.secret("bad id!") }));
-            assert.ok(await neverRecorded(ROLE, name));
+            assert.ok(await neverRecorded(TYPE.role, name));
         });
 
         it("attaches the permissions inline, exactly as given, to that role", async () => {
             const name = uniqueName("car-perm");
             const role = new CrossAccountRole(name, args());
-            const policy = await recorded(ROLE_POLICY, `${name}-permissions`);
+            const policy = await recorded(TYPE.rolePolicy, `${name}-permissions`);
             assert.strictEqual(policy.inputs.role, await promiseOf(role.role.id));
             assert.ok(role.permissionsPolicy, "the inline policy is exposed");
             assert.strictEqual(await promiseOf(role.permissionsPolicy.id), policy.id);
@@ -314,7 +313,7 @@ describe("CrossAccountRole", () => {
                         ]),
                 }),
             );
-            const doc = parsedPolicy(await recorded(ROLE_POLICY, `${name}-permissions`));
+            const doc = parsedPolicy(await recorded(TYPE.rolePolicy, `${name}-permissions`));
             assert.deepStrictEqual(doc.Statement, [
                 { Effect: "Allow", Action: "kms:Decrypt", Resource: SECRET_ARN },
             ]);
@@ -345,8 +344,8 @@ describe("CrossAccountRole", () => {
             const ref = await providerRef(provider);
             assert.notStrictEqual(ref, await providerRef(consumerProvider));
             for (const child of [
-                await recorded(ROLE, name),
-                await recorded(ROLE_POLICY, `${name}-permissions`),
+                await recorded(TYPE.role, name),
+                await recorded(TYPE.rolePolicy, `${name}-permissions`),
             ]) {
                 assert.strictEqual(child.provider, ref, `${child.type} ${child.name}`);
                 assert.strictEqual(child.accountId, TEST_ACCOUNT_ID);
@@ -365,7 +364,7 @@ describe("CrossAccountRole", () => {
             assert.notStrictEqual(arns[0], arns[1]);
             for (const role of [a, b]) {
                 const roleName = (await promiseOf(role.urn)).split("::").pop();
-                await recorded(ROLE_POLICY, `${roleName}-permissions`);
+                await recorded(TYPE.rolePolicy, `${roleName}-permissions`);
             }
         });
 
@@ -393,19 +392,19 @@ describe("CrossAccountRole", () => {
             );
             assert.ok(await neverRecorded(COMPONENT, name));
             assert.strictEqual(cloud.find(COMPONENT, broad).length, 0);
-            assert.strictEqual(cloud.find(ROLE, name).length + cloud.find(ROLE, broad).length, 0);
+            assert.strictEqual(cloud.find(TYPE.role, name).length + cloud.find(TYPE.role, broad).length, 0);
         });
 
         it("declares no inline policy for a role whose permissions come from grants", async () => {
             const name = uniqueName("car-grants");
             const role = new CrossAccountRole(name, args({ permissions: undefined }));
             assert.strictEqual(role.permissionsPolicy, undefined);
-            const recordedRole = await recorded(ROLE, name);
+            const recordedRole = await recorded(TYPE.role, name);
             assert.strictEqual(await promiseOf(role.role.id), recordedRole.id);
-            assert.ok(await neverRecorded(ROLE_POLICY, `${name}-permissions`));
+            assert.ok(await neverRecorded(TYPE.rolePolicy, `${name}-permissions`));
             const roleId = await promiseOf(role.role.id);
             assert.deepStrictEqual(
-                cloud.find(ROLE_POLICY).filter((p) => p.inputs.role === roleId),
+                cloud.find(TYPE.rolePolicy).filter((p) => p.inputs.role === roleId),
                 [],
             );
         });
@@ -431,7 +430,7 @@ describe("CrossAccountRole", () => {
                 }),
             );
             await promiseOf(role.roleArn);
-            assert.ok(await neverRecorded(ROLE_POLICY, `${name}-permissions`));
+            assert.ok(await neverRecorded(TYPE.rolePolicy, `${name}-permissions`));
         });
     });
 });

@@ -8,13 +8,10 @@ import {
     validatePeeredVpcPairArgs,
 } from "../../infra/components/peeredVpcPair";
 import { assertRefuses, providerRef, recorded, uniqueName } from "./support";
+import { TYPE } from "../support/resourceTypes";
 
 const CONSUMER = OTHER_ACCOUNT_ID;
 const DATABASE = TEST_ACCOUNT_ID;
-const PEERING = "aws:ec2/vpcPeeringConnection:VpcPeeringConnection";
-const ACCEPTER = "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter";
-const OPTIONS = "aws:ec2/peeringConnectionOptions:PeeringConnectionOptions";
-const ROUTE = "aws:ec2/route:Route";
 const COMPONENT = "cross-account-rds:network:PeeredVpcPair";
 
 interface Providers {
@@ -141,7 +138,7 @@ describe("PeeredVpcPair", () => {
             const name = uniqueName("pair-request");
             const p = providers(name);
             const pair = new PeeredVpcPair(name, args(p, { tags: { project: "x" } }));
-            const peering = await recorded(PEERING, name);
+            const peering = await recorded(TYPE.peeringConnection, name);
             assert.strictEqual(peering.provider, await providerRef(p.requester));
             assert.strictEqual(peering.accountId, CONSUMER);
             assert.strictEqual(peering.inputs.vpcId, "vpc-0aaaaaaaaaaaaaaaa");
@@ -157,7 +154,7 @@ describe("PeeredVpcPair", () => {
             const name = uniqueName("pair-accept");
             const p = providers(name);
             const pair = new PeeredVpcPair(name, args(p));
-            const accepter = await recorded(ACCEPTER, `${name}-accepter`);
+            const accepter = await recorded(TYPE.peeringAccepter, `${name}-accepter`);
             assert.strictEqual(accepter.provider, await providerRef(p.accepter));
             assert.strictEqual(accepter.accountId, DATABASE);
             assert.strictEqual(accepter.inputs.autoAccept, true);
@@ -194,7 +191,7 @@ describe("PeeredVpcPair", () => {
             for (const { side, tables, to, provider, account } of expectations) {
                 const ref = await providerRef(provider);
                 for (const [i, table] of tables.entries()) {
-                    const route = await recorded(ROUTE, `${name}-${side}-${i}`);
+                    const route = await recorded(TYPE.route, `${name}-${side}-${i}`);
                     assert.strictEqual(route.inputs.routeTableId, table);
                     assert.strictEqual(route.inputs.destinationCidrBlock, to);
                     assert.strictEqual(route.inputs.vpcPeeringConnectionId, pcx);
@@ -209,8 +206,8 @@ describe("PeeredVpcPair", () => {
             const p = providers(name);
             const pair = new PeeredVpcPair(name, args(p));
             const pcx = await promiseOf(pair.peeringConnectionId);
-            const requester = await recorded(OPTIONS, `${name}-requester-dns`);
-            const accepter = await recorded(OPTIONS, `${name}-accepter-dns`);
+            const requester = await recorded(TYPE.peeringOptions, `${name}-requester-dns`);
+            const accepter = await recorded(TYPE.peeringOptions, `${name}-accepter-dns`);
             assert.strictEqual(requester.provider, await providerRef(p.requester));
             assert.strictEqual(accepter.provider, await providerRef(p.accepter));
             assert.deepStrictEqual(requester.inputs.requester, { allowRemoteVpcDnsResolution: true });
@@ -224,22 +221,22 @@ describe("PeeredVpcPair", () => {
         it("turns DNS resolution off when asked", async () => {
             const name = uniqueName("pair-nodns");
             new PeeredVpcPair(name, args(providers(name), { allowRemoteVpcDnsResolution: false }));
-            const requester = await recorded(OPTIONS, `${name}-requester-dns`);
+            const requester = await recorded(TYPE.peeringOptions, `${name}-requester-dns`);
             assert.deepStrictEqual(requester.inputs.requester, { allowRemoteVpcDnsResolution: false });
         });
 
         it("creates routes and DNS options only after the accepter (they depend on it)", async () => {
             const name = uniqueName("pair-order");
             const pair = new PeeredVpcPair(name, args(providers(name)));
-            await recorded(OPTIONS, `${name}-accepter-dns`);
+            await recorded(TYPE.peeringOptions, `${name}-accepter-dns`);
             await Promise.all(pair.accepterRoutes.map((r) => promiseOf(r.id)));
             const order = (type: string, n: string) => registrationIndex(type, n);
-            const accepted = order(ACCEPTER, `${name}-accepter`);
+            const accepted = order(TYPE.peeringAccepter, `${name}-accepter`);
             for (const [type, child] of [
-                [ROUTE, `${name}-requester-0`],
-                [ROUTE, `${name}-accepter-2`],
-                [OPTIONS, `${name}-requester-dns`],
-                [OPTIONS, `${name}-accepter-dns`],
+                [TYPE.route, `${name}-requester-0`],
+                [TYPE.route, `${name}-accepter-2`],
+                [TYPE.peeringOptions, `${name}-requester-dns`],
+                [TYPE.peeringOptions, `${name}-accepter-dns`],
             ]) {
                 assert.ok(order(type, child) > accepted, `${child} registered before the accepter`);
             }
@@ -254,7 +251,7 @@ describe("PeeredVpcPair", () => {
                 requester: { ...same.requester, accountId: CONSUMER },
                 accepter: { ...same.accepter, accountId: CONSUMER, provider: undefined },
             });
-            const accepter = await recorded(ACCEPTER, `${name}-accepter`);
+            const accepter = await recorded(TYPE.peeringAccepter, `${name}-accepter`);
             assert.strictEqual(accepter.provider, await providerRef(p.requester));
         });
 
@@ -278,8 +275,8 @@ describe("PeeredVpcPair", () => {
             assert.strictEqual(urns.length, 12);
             assert.strictEqual(new Set(urns).size, urns.length);
             for (const name of [a, b]) {
-                await recorded(OPTIONS, `${name}-requester-dns`);
-                await recorded(OPTIONS, `${name}-accepter-dns`);
+                await recorded(TYPE.peeringOptions, `${name}-requester-dns`);
+                await recorded(TYPE.peeringOptions, `${name}-accepter-dns`);
             }
         });
 
@@ -313,7 +310,11 @@ describe("PeeredVpcPair", () => {
             await promiseOf(p.accepter.urn);
             for (const n of [name, missing]) {
                 assert.strictEqual(cloud.find(COMPONENT, n).length, 0, `${n} was declared`);
-                assert.strictEqual(cloud.find(PEERING, n).length, 0, `${n}'s peering was declared`);
+                assert.strictEqual(
+                    cloud.find(TYPE.peeringConnection, n).length,
+                    0,
+                    `${n}'s peering was declared`,
+                );
             }
         });
     });

@@ -3,6 +3,7 @@ import * as assert from "assert";
 import { CrossAccountRole } from "../../infra/components/crossAccountRole";
 import { evaluate, PolicyJson } from "../../plan/policyEval";
 import { recorded, uniqueName } from "./support";
+import { TYPE } from "../support/resourceTypes";
 
 const TRUSTED = OTHER_ACCOUNT_ID;
 const THIRD = "333333333333";
@@ -22,7 +23,7 @@ describe("CrossAccountRole trust, evaluated", () => {
             permissions: [{ Effect: "Allow", Action: "rds:DescribeDBInstances", Resource: "*" }],
         });
         roleArn = await promiseOf(role.roleArn);
-        trust = JSON.parse((await recorded("aws:iam/role:Role", name)).inputs.assumeRolePolicy) as PolicyJson;
+        trust = JSON.parse((await recorded(TYPE.role, name)).inputs.assumeRolePolicy) as PolicyJson;
     });
 
     const assume = (

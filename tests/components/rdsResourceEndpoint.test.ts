@@ -20,13 +20,9 @@ import {
     registeredOutputs,
     uniqueName,
 } from "./support";
+import { TYPE } from "../support/resourceTypes";
 
 const COMPONENT = "cross-account-rds:privatelink:RdsResourceEndpoint";
-const SG = "aws:ec2/securityGroup:SecurityGroup";
-const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
-const EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule";
-const ACCEPTER = "aws:ram/resourceShareAccepter:ResourceShareAccepter";
-const ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint";
 
 const DATABASE = "111111112974";
 const VPC = "vpc-0c0c0c0c0c0c0c0c0";
@@ -125,7 +121,7 @@ describe("RdsResourceEndpoint", () => {
         it("creates a Resource endpoint for the configuration, with private DNS, in the given subnets", async () => {
             const name = uniqueName("rre-endpoint");
             const component = new RdsResourceEndpoint(name, args());
-            const endpoint = await recorded(ENDPOINT, `${name}-endpoint`);
+            const endpoint = await recorded(TYPE.vpcEndpoint, `${name}-endpoint`);
             assert.strictEqual(endpoint.inputs.vpcEndpointType, "Resource");
             assert.strictEqual(endpoint.inputs.resourceConfigurationArn, CONFIG_ARN);
             assert.strictEqual(endpoint.inputs.privateDnsEnabled, true);
@@ -148,8 +144,12 @@ describe("RdsResourceEndpoint", () => {
             const name = uniqueName("rre-in");
             const component = new RdsResourceEndpoint(name, args());
             const sgId = await promiseOf(component.endpointSecurityGroupId);
-            assertMysqlRule(await recorded(INGRESS, `${name}-endpoint-from-function`), sgId, FUNCTION_SG);
-            assertOwnSecurityGroup(await recorded(SG, `${name}-endpoint-sg`), sgId, VPC, [
+            assertMysqlRule(
+                await recorded(TYPE.ingressRule, `${name}-endpoint-from-function`),
+                sgId,
+                FUNCTION_SG,
+            );
+            assertOwnSecurityGroup(await recorded(TYPE.securityGroup, `${name}-endpoint-sg`), sgId, VPC, [
                 `${name}-endpoint-from-function`,
             ]);
         });
@@ -158,7 +158,7 @@ describe("RdsResourceEndpoint", () => {
             const name = uniqueName("rre-out");
             const component = new RdsResourceEndpoint(name, args());
             assertMysqlRule(
-                await recorded(EGRESS, `${name}-function-to-endpoint`),
+                await recorded(TYPE.egressRule, `${name}-function-to-endpoint`),
                 FUNCTION_SG,
                 await promiseOf(component.endpointSecurityGroupId),
             );
@@ -168,20 +168,24 @@ describe("RdsResourceEndpoint", () => {
             const name = uniqueName("rre-noaccept");
             const component = new RdsResourceEndpoint(name, args());
             await promiseOf(component.endpointId);
-            assert.ok(await neverRecorded(ACCEPTER, `${name}-accepter`));
-            assert.strictEqual(declaredUnder(name).filter((r) => r.type === ACCEPTER).length, 0);
+            assert.ok(await neverRecorded(TYPE.resourceShareAccepter, `${name}-accepter`));
+            assert.strictEqual(
+                declaredUnder(name).filter((r) => r.type === TYPE.resourceShareAccepter).length,
+                0,
+            );
         });
 
         it("accepts the share's invitation by its ARN when asked", async () => {
             const name = uniqueName("rre-accept");
             const component = new RdsResourceEndpoint(name, args({ acceptShareInvitation: true }));
             await promiseOf(component.endpointId);
-            const accepter = await recorded(ACCEPTER, `${name}-accepter`);
+            const accepter = await recorded(TYPE.resourceShareAccepter, `${name}-accepter`);
             assert.deepStrictEqual(accepter.inputs, { shareArn: SHARE_ARN });
             const order = (type: string, n: string) =>
                 cloud.resources.findIndex((r) => r.type === type && r.name === n);
             assert.ok(
-                order(ENDPOINT, `${name}-endpoint`) > order(ACCEPTER, `${name}-accepter`),
+                order(TYPE.vpcEndpoint, `${name}-endpoint`) >
+                    order(TYPE.resourceShareAccepter, `${name}-accepter`),
                 "the endpoint was registered before the accepter",
             );
         });
@@ -191,7 +195,7 @@ describe("RdsResourceEndpoint", () => {
             const { opts, declared } = declarations();
             const seen: pulumi.Resource[][] = [];
             const recordDependsOn: pulumi.ResourceTransformation = (a) => {
-                if (a.type === ENDPOINT) {
+                if (a.type === TYPE.vpcEndpoint) {
                     seen.push([...((a.opts.dependsOn as pulumi.Resource[] | undefined) ?? [])]);
                 }
                 return undefined;
@@ -200,7 +204,7 @@ describe("RdsResourceEndpoint", () => {
                 transformations: [...(opts.transformations ?? []), recordDependsOn],
             });
             await promiseOf(component.endpointId);
-            const accepter = declared.find((d) => d.type === ACCEPTER);
+            const accepter = declared.find((d) => d.type === TYPE.resourceShareAccepter);
             assert.ok(accepter);
             assert.strictEqual(seen.length, 1);
             assert.strictEqual(seen[0].length, 1);
@@ -213,11 +217,11 @@ describe("RdsResourceEndpoint", () => {
             const component = new RdsResourceEndpoint(name, args({ acceptShareInvitation: true }), opts);
             await promiseOf(component.endpointId);
             assertChildren(declared, component, COMPONENT, [
-                `${SG} ${name}-endpoint-sg`,
-                `${INGRESS} ${name}-endpoint-from-function`,
-                `${EGRESS} ${name}-function-to-endpoint`,
-                `${ACCEPTER} ${name}-accepter`,
-                `${ENDPOINT} ${name}-endpoint`,
+                `${TYPE.securityGroup} ${name}-endpoint-sg`,
+                `${TYPE.ingressRule} ${name}-endpoint-from-function`,
+                `${TYPE.egressRule} ${name}-function-to-endpoint`,
+                `${TYPE.resourceShareAccepter} ${name}-accepter`,
+                `${TYPE.vpcEndpoint} ${name}-endpoint`,
             ]);
         });
 
@@ -225,7 +229,7 @@ describe("RdsResourceEndpoint", () => {
             const name = uniqueName("rre-out");
             const component = new Observed(name, args());
             const outputs = registeredOutputs(component);
-            const endpoint = await recorded(ENDPOINT, `${name}-endpoint`);
+            const endpoint = await recorded(TYPE.vpcEndpoint, `${name}-endpoint`);
             assert.deepStrictEqual(await promiseOf(pulumi.output(outputs)), {
                 endpointId: endpoint.id,
                 endpointArn: endpoint.state.arn,
@@ -243,7 +247,7 @@ describe("RdsResourceEndpoint", () => {
                     resourceConfigurationArn: pulumi.output(CONFIG_ARN),
                 }),
             );
-            const endpoint = await recorded(ENDPOINT, `${name}-endpoint`);
+            const endpoint = await recorded(TYPE.vpcEndpoint, `${name}-endpoint`);
             assert.deepStrictEqual(endpoint.inputs.subnetIds, SUBNETS);
             assert.strictEqual(endpoint.inputs.resourceConfigurationArn, CONFIG_ARN);
         });
@@ -257,7 +261,7 @@ describe("RdsResourceEndpoint", () => {
                 }),
             );
             await promiseOf(component.endpointSecurityGroupId);
-            assert.ok(await neverRecorded(ENDPOINT, `${name}-endpoint`));
+            assert.ok(await neverRecorded(TYPE.vpcEndpoint, `${name}-endpoint`));
         });
 
         it("never accepts a share output that is not a RAM share ARN", async () => {
@@ -267,8 +271,8 @@ describe("RdsResourceEndpoint", () => {
                 args({ acceptShareInvitation: true, resourceShareArn: pulumi.output("share") }),
             );
             await promiseOf(component.endpointSecurityGroupId);
-            assert.ok(await neverRecorded(ACCEPTER, `${name}-accepter`));
-            assert.strictEqual(cloud.find(ENDPOINT, `${name}-endpoint`).length, 0);
+            assert.ok(await neverRecorded(TYPE.resourceShareAccepter, `${name}-accepter`));
+            assert.strictEqual(cloud.find(TYPE.vpcEndpoint, `${name}-endpoint`).length, 0);
         });
 
         it("refuses a bad argument with an InputPropertyError and declares nothing, not even itself", async () => {

@@ -12,18 +12,13 @@ import {
 import { CrossAccountRole } from "../../infra/components/crossAccountRole";
 import { evaluate, PolicyJson } from "../../plan/policyEval";
 import { assertRefuses, neverRecorded, parsedPolicy, providerRef, recorded, uniqueName } from "./support";
+import { TYPE } from "../support/resourceTypes";
 
 const OWNER = TEST_ACCOUNT_ID;
 const LOCAL_READER = `arn:aws:iam::${OWNER}:role/data-access-a`;
 const REMOTE_READER = `arn:aws:iam::${OTHER_ACCOUNT_ID}:role/fetch-rows`;
 const VIA = "secretsmanager.us-east-1.amazonaws.com";
 const VALUE = "s3cr3t-password-value";
-const KEY = "aws:kms/key:Key";
-const ALIAS = "aws:kms/alias:Alias";
-const SECRET = "aws:secretsmanager/secret:Secret";
-const VERSION = "aws:secretsmanager/secretVersion:SecretVersion";
-const POLICY = "aws:secretsmanager/secretPolicy:SecretPolicy";
-const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
 const COMPONENT = "cross-account-rds:secrets:SecretShare";
 
 function args(overrides: Partial<SecretShareArgs> = {}): SecretShareArgs {
@@ -120,7 +115,7 @@ describe("SecretShare", () => {
                 name,
                 args({ readers: [pulumi.output(LOCAL_READER), REMOTE_READER] }),
             );
-            const key = await recorded(KEY, `${name}-key`);
+            const key = await recorded(TYPE.kmsKey, `${name}-key`);
             assert.strictEqual(key.inputs.enableKeyRotation, true);
             assert.deepStrictEqual(
                 parsedPolicy(key),
@@ -135,7 +130,7 @@ describe("SecretShare", () => {
                 ),
             );
             assert.strictEqual(await promiseOf(share.kmsKeyArn), key.state.arn);
-            const alias = await recorded(ALIAS, `${name}-alias`);
+            const alias = await recorded(TYPE.kmsAlias, `${name}-alias`);
             assert.strictEqual(alias.inputs.namePrefix, `alias/${name}-`);
             assert.strictEqual(alias.inputs.targetKeyId, key.state.keyId);
         });
@@ -143,7 +138,7 @@ describe("SecretShare", () => {
         it("encrypts the secret with that key and keeps deleted secrets 7 days", async () => {
             const name = uniqueName("share-secret");
             const share = new SecretShare(name, args({ secretName: `${name}/reader` }));
-            const secret = await recorded(SECRET, name);
+            const secret = await recorded(TYPE.secret, name);
             assert.strictEqual(secret.inputs.kmsKeyId, await promiseOf(share.kmsKeyArn));
             assert.strictEqual(secret.inputs.recoveryWindowInDays, 7);
             assert.strictEqual(secret.inputs.name, `${name}/reader`);
@@ -153,7 +148,7 @@ describe("SecretShare", () => {
         it("keeps the value a Pulumi secret even when given as plain text", async () => {
             const name = uniqueName("share-value");
             const share = new SecretShare(name, args({ secretString: VALUE }));
-            const version = await recorded(VERSION, `${name}-version`);
+            const version = await recorded(TYPE.secretVersion, `${name}-version`);
             assert.deepStrictEqual(version.secretInputs, ["secretString"]);
             assert.strictEqual(version.inputs.secretString, VALUE);
             assert.strictEqual(version.inputs.secretId, await promiseOf(share.secret.id));
@@ -164,7 +159,7 @@ describe("SecretShare", () => {
         it("attaches a resource policy that blocks public policies and names the secret's ARN", async () => {
             const name = uniqueName("share-policy");
             const share = new SecretShare(name, args({ readers: [REMOTE_READER] }));
-            const policy = await recorded(POLICY, `${name}-policy`);
+            const policy = await recorded(TYPE.secretPolicy, `${name}-policy`);
             const secretArn = await promiseOf(share.secretArn);
             assert.strictEqual(policy.inputs.blockPublicPolicy, true);
             assert.strictEqual(policy.inputs.secretArn, secretArn);
@@ -188,10 +183,10 @@ describe("SecretShare", () => {
             const name = uniqueName("share-byok");
             const keyArn = `arn:aws:kms:us-east-1:${OWNER}:key/11111111-2222-4333-8444-555555555555`;
             const share = new SecretShare(name, args({ kmsKeyArn: keyArn }));
-            assert.strictEqual((await recorded(SECRET, name)).inputs.kmsKeyId, keyArn);
+            assert.strictEqual((await recorded(TYPE.secret, name)).inputs.kmsKeyId, keyArn);
             assert.strictEqual(await promiseOf(share.kmsKeyArn), keyArn);
             assert.strictEqual(
-                isRegistered(KEY, `${name}-key`) || isRegistered(ALIAS, `${name}-alias`),
+                isRegistered(TYPE.kmsKey, `${name}-key`) || isRegistered(TYPE.kmsAlias, `${name}-alias`),
                 false,
             );
         });
@@ -205,11 +200,11 @@ describe("SecretShare", () => {
             const share = new SecretShare(name, args({ accountId: OTHER_ACCOUNT_ID }), { provider });
             const ref = await providerRef(provider);
             const children = [
-                await recorded(KEY, `${name}-key`),
-                await recorded(ALIAS, `${name}-alias`),
-                await recorded(SECRET, name),
-                await recorded(VERSION, `${name}-version`),
-                await recorded(POLICY, `${name}-policy`),
+                await recorded(TYPE.kmsKey, `${name}-key`),
+                await recorded(TYPE.kmsAlias, `${name}-alias`),
+                await recorded(TYPE.secret, name),
+                await recorded(TYPE.secretVersion, `${name}-version`),
+                await recorded(TYPE.secretPolicy, `${name}-policy`),
             ];
             for (const child of children) {
                 assert.strictEqual(child.provider, ref, `${child.type} ${child.name}`);
@@ -228,12 +223,15 @@ describe("SecretShare", () => {
             const keyArns = await Promise.all(shares.map((s) => promiseOf(s.kmsKeyArn)));
             assert.notStrictEqual(secretArns[0], secretArns[1]);
             assert.notStrictEqual(keyArns[0], keyArns[1]);
-            const aliases = await Promise.all([recorded(ALIAS, `${a}-alias`), recorded(ALIAS, `${b}-alias`)]);
+            const aliases = await Promise.all([
+                recorded(TYPE.kmsAlias, `${a}-alias`),
+                recorded(TYPE.kmsAlias, `${b}-alias`),
+            ]);
             assert.notStrictEqual(aliases[0].state.name, aliases[1].state.name);
             for (const name of [a, b]) {
                 // `recorded` fails if a type/name pair was registered twice.
-                await recorded(POLICY, `${name}-policy`);
-                await recorded(VERSION, `${name}-version`);
+                await recorded(TYPE.secretPolicy, `${name}-policy`);
+                await recorded(TYPE.secretVersion, `${name}-version`);
             }
             const urns = await Promise.all(
                 shares.flatMap((s) => [s.urn, s.secret.urn, s.secretVersion.urn]).map(promiseOf),
@@ -253,15 +251,15 @@ describe("SecretShare", () => {
                     !err.message.includes(VALUE),
             );
             assert.ok(await neverRecorded(COMPONENT, name));
-            assert.strictEqual(isRegistered(SECRET, name), false);
+            assert.strictEqual(isRegistered(TYPE.secret, name), false);
         });
 
         it("never shares with a reader output that resolves to a wildcard", async () => {
             const name = uniqueName("share-late");
             const share = new SecretShare(name, args({ readers: [LOCAL_READER, pulumi.output("*")] }));
             await promiseOf(share.urn);
-            assert.ok(await neverRecorded(KEY, `${name}-key`));
-            assert.strictEqual(isRegistered(POLICY, `${name}-policy`), false);
+            assert.ok(await neverRecorded(TYPE.kmsKey, `${name}-key`));
+            assert.strictEqual(isRegistered(TYPE.secretPolicy, `${name}-policy`), false);
         });
     });
 
@@ -271,7 +269,7 @@ describe("SecretShare", () => {
             const role = new aws.iam.Role(`${name}-role`, { assumeRolePolicy: "{}" });
             const share = new SecretShare(name, args({ readers: [role.arn, REMOTE_READER] }));
             const granted = share.grantRead(role);
-            const policy = await recorded(ROLE_POLICY, `${name}-read-${name}-role`);
+            const policy = await recorded(TYPE.rolePolicy, `${name}-read-${name}-role`);
             assert.strictEqual(await promiseOf(granted.id), policy.id);
             assert.strictEqual(policy.inputs.role, await promiseOf(role.id));
             assert.strictEqual(policy.accountId, OWNER);
@@ -293,7 +291,7 @@ describe("SecretShare", () => {
             );
             const share = new SecretShare(name, args({ readers: [LOCAL_READER, role.roleArn] }));
             const granted = share.grantRead(role);
-            const policy = await recorded(ROLE_POLICY, `${name}-read-${name}-reader`);
+            const policy = await recorded(TYPE.rolePolicy, `${name}-read-${name}-reader`);
             assert.strictEqual(policy.provider, await providerRef(provider));
             assert.strictEqual(policy.accountId, OTHER_ACCOUNT_ID);
             assert.strictEqual(policy.inputs.role, await promiseOf(role.role.id));
@@ -310,8 +308,10 @@ describe("SecretShare", () => {
             assert.match(roleArn, new RegExp(`^arn:aws:iam::${OTHER_ACCOUNT_ID}:role/`));
             const secretArn = await promiseOf(share.secretArn);
             const keyArn = await promiseOf(share.kmsKeyArn);
-            const resourcePolicy = parsedPolicy(await recorded(POLICY, `${name}-policy`)) as PolicyJson;
-            const key = parsedPolicy(await recorded(KEY, `${name}-key`)) as PolicyJson;
+            const resourcePolicy = parsedPolicy(
+                await recorded(TYPE.secretPolicy, `${name}-policy`),
+            ) as PolicyJson;
+            const key = parsedPolicy(await recorded(TYPE.kmsKey, `${name}-key`)) as PolicyJson;
             const identity = doc as PolicyJson;
             const read = {
                 principalArn: roleArn,
@@ -336,7 +336,7 @@ describe("SecretShare", () => {
             const role = new aws.iam.Role(`${name}-role`, { assumeRolePolicy: "{}" });
             const share = new SecretShare(name, args({ readers: [role.arn] }));
             share.grantRead(role, "fetch");
-            const policy = await recorded(ROLE_POLICY, `${name}-read-fetch`);
+            const policy = await recorded(TYPE.rolePolicy, `${name}-read-fetch`);
             assert.strictEqual(policy.inputs.role, await promiseOf(role.id));
         });
 
@@ -346,7 +346,7 @@ describe("SecretShare", () => {
             const share = new SecretShare(name, args({ readers: [LOCAL_READER] }));
             share.grantRead(role);
             await promiseOf(share.secretArn);
-            assert.ok(await neverRecorded(ROLE_POLICY, `${name}-read-${name}-role`));
+            assert.ok(await neverRecorded(TYPE.rolePolicy, `${name}-read-${name}-role`));
         });
 
         it("lets the readers name roles that are granted later, without waiting on them (no cycle)", async () => {
@@ -362,7 +362,7 @@ describe("SecretShare", () => {
             const grants = roles.map((role) => share.grantRead(role));
             const ids = await Promise.all(grants.map((g) => promiseOf(g.id)));
             assert.strictEqual(new Set(ids).size, 2);
-            const policy = parsedPolicy(await recorded(POLICY, `${name}-policy`));
+            const policy = parsedPolicy(await recorded(TYPE.secretPolicy, `${name}-policy`));
             assert.deepStrictEqual(
                 policy.Statement[0].Principal.AWS,
                 await Promise.all(roles.map((r) => promiseOf(r.roleArn))),

@@ -20,16 +20,9 @@ import {
     registeredOutputs,
     uniqueName,
 } from "./support";
+import { TYPE } from "../support/resourceTypes";
 
 const COMPONENT = "cross-account-rds:privatelink:SharedRdsResource";
-const SG = "aws:ec2/securityGroup:SecurityGroup";
-const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
-const EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule";
-const GATEWAY = "aws:vpclattice/resourceGateway:ResourceGateway";
-const CONFIG = "aws:vpclattice/resourceConfiguration:ResourceConfiguration";
-const SHARE = "aws:ram/resourceShare:ResourceShare";
-const SHARED_RESOURCE = "aws:ram/resourceAssociation:ResourceAssociation";
-const SHARED_WITH = "aws:ram/principalAssociation:PrincipalAssociation";
 
 const VPC = "vpc-0d0d0d0d0d0d0d0d0";
 const SUBNETS = ["subnet-0a1a1a1a1a1a1a1a1", "subnet-0b2b2b2b2b2b2b2b2"];
@@ -145,10 +138,10 @@ describe("SharedRdsResource", () => {
             const name = uniqueName("shared-sg");
             const shared = new SharedRdsResource(name, args());
             const sgId = await promiseOf(shared.gatewaySecurityGroupId);
-            const egress = await recorded(EGRESS, `${name}-gateway-to-db`);
+            const egress = await recorded(TYPE.egressRule, `${name}-gateway-to-db`);
             assertMysqlRule(egress, sgId, DB_SG);
             assert.strictEqual(egress.inputs.cidrIpv4, undefined);
-            assertOwnSecurityGroup(await recorded(SG, `${name}-gateway-sg`), sgId, VPC, [
+            assertOwnSecurityGroup(await recorded(TYPE.securityGroup, `${name}-gateway-sg`), sgId, VPC, [
                 `${name}-gateway-to-db`,
             ]);
         });
@@ -156,7 +149,7 @@ describe("SharedRdsResource", () => {
         it("admits MySQL into the RDS security group from the gateway's group only", async () => {
             const name = uniqueName("shared-dbsg");
             const shared = new SharedRdsResource(name, args());
-            const ingress = await recorded(INGRESS, `${name}-db-from-gateway`);
+            const ingress = await recorded(TYPE.ingressRule, `${name}-db-from-gateway`);
             assertMysqlRule(ingress, DB_SG, await promiseOf(shared.gatewaySecurityGroupId));
             assert.strictEqual(ingress.inputs.cidrIpv4, undefined);
         });
@@ -164,7 +157,7 @@ describe("SharedRdsResource", () => {
         it("spans the given subnets with an IPv4 resource gateway guarded by its security group", async () => {
             const name = uniqueName("shared-gw");
             const shared = new SharedRdsResource(name, args());
-            const gateway = await recorded(GATEWAY, `${name}-gateway`);
+            const gateway = await recorded(TYPE.resourceGateway, `${name}-gateway`);
             assert.strictEqual(gateway.inputs.vpcId, VPC);
             assert.deepStrictEqual(gateway.inputs.subnetIds, SUBNETS);
             assert.deepStrictEqual(gateway.inputs.securityGroupIds, [
@@ -179,7 +172,7 @@ describe("SharedRdsResource", () => {
         it("describes the RDS instance by ARN, on that gateway, with re-sharing through service networks off", async () => {
             const name = uniqueName("shared-cfg");
             const shared = new SharedRdsResource(name, args());
-            const config = await recorded(CONFIG, `${name}-config`);
+            const config = await recorded(TYPE.resourceConfiguration, `${name}-config`);
             assert.strictEqual(config.inputs.type, "ARN");
             assert.strictEqual(
                 config.inputs.resourceGatewayIdentifier,
@@ -212,18 +205,24 @@ describe("SharedRdsResource", () => {
             ]) {
                 const shareArn = await promiseOf(shared.shareArns[consumer]);
                 shareArns.add(shareArn);
-                const share = await recorded(SHARE, `${name}-share-${consumer}`);
+                const share = await recorded(TYPE.resourceShare, `${name}-share-${consumer}`);
                 assert.strictEqual(share.state.arn, shareArn);
-                const resource = await recorded(SHARED_RESOURCE, `${name}-share-${consumer}-resource`);
+                const resource = await recorded(
+                    TYPE.resourceAssociation,
+                    `${name}-share-${consumer}-resource`,
+                );
                 assert.deepStrictEqual(resource.inputs, {
                     resourceArn: configArn,
                     resourceShareArn: shareArn,
                 });
-                const principal = await recorded(SHARED_WITH, `${name}-share-${consumer}-principal`);
+                const principal = await recorded(
+                    TYPE.principalAssociation,
+                    `${name}-share-${consumer}-principal`,
+                );
                 assert.deepStrictEqual(principal.inputs, { principal: account, resourceShareArn: shareArn });
             }
             assert.strictEqual(shareArns.size, 2);
-            const principals = declaredUnder(name).filter((r) => r.type === SHARED_WITH);
+            const principals = declaredUnder(name).filter((r) => r.type === TYPE.principalAssociation);
             assert.deepStrictEqual(principals.map((r) => r.inputs.principal).sort(), [
                 OTHER_ACCOUNT_ID,
                 PARTNER_ACCOUNT,
@@ -233,8 +232,8 @@ describe("SharedRdsResource", () => {
         it("admits external principals only in the share of a consumer outside the organization", async () => {
             const name = uniqueName("shared-ext");
             new SharedRdsResource(name, args());
-            const inside = await recorded(SHARE, `${name}-share-engineering`);
-            const outside = await recorded(SHARE, `${name}-share-partner`);
+            const inside = await recorded(TYPE.resourceShare, `${name}-share-engineering`);
+            const outside = await recorded(TYPE.resourceShare, `${name}-share-partner`);
             assert.strictEqual(inside.inputs.allowExternalPrincipals, false);
             assert.strictEqual(outside.inputs.allowExternalPrincipals, true);
             assert.deepStrictEqual(outside.inputs.tags, { project: "x" });
@@ -246,15 +245,15 @@ describe("SharedRdsResource", () => {
             const shared = new SharedRdsResource(name, args(), opts);
             await promiseOf(shared.resourceConfigurationArn);
             assertChildren(declared, shared, COMPONENT, [
-                `${SG} ${name}-gateway-sg`,
-                `${EGRESS} ${name}-gateway-to-db`,
-                `${INGRESS} ${name}-db-from-gateway`,
-                `${GATEWAY} ${name}-gateway`,
-                `${CONFIG} ${name}-config`,
+                `${TYPE.securityGroup} ${name}-gateway-sg`,
+                `${TYPE.egressRule} ${name}-gateway-to-db`,
+                `${TYPE.ingressRule} ${name}-db-from-gateway`,
+                `${TYPE.resourceGateway} ${name}-gateway`,
+                `${TYPE.resourceConfiguration} ${name}-config`,
                 ...["engineering", "partner"].flatMap((c) => [
-                    `${SHARE} ${name}-share-${c}`,
-                    `${SHARED_RESOURCE} ${name}-share-${c}-resource`,
-                    `${SHARED_WITH} ${name}-share-${c}-principal`,
+                    `${TYPE.resourceShare} ${name}-share-${c}`,
+                    `${TYPE.resourceAssociation} ${name}-share-${c}-resource`,
+                    `${TYPE.principalAssociation} ${name}-share-${c}-principal`,
                 ]),
             ]);
             const urn = await promiseOf(shared.urn);
@@ -268,13 +267,14 @@ describe("SharedRdsResource", () => {
             const resolved = await promiseOf(pulumi.output(outputs));
             assert.deepStrictEqual(resolved, {
                 gatewaySecurityGroupId: await promiseOf(shared.gatewaySecurityGroupId),
-                resourceGatewayId: (await recorded(GATEWAY, `${name}-gateway`)).id,
-                resourceGatewayArn: (await recorded(GATEWAY, `${name}-gateway`)).state.arn,
-                resourceConfigurationId: (await recorded(CONFIG, `${name}-config`)).id,
-                resourceConfigurationArn: (await recorded(CONFIG, `${name}-config`)).state.arn,
+                resourceGatewayId: (await recorded(TYPE.resourceGateway, `${name}-gateway`)).id,
+                resourceGatewayArn: (await recorded(TYPE.resourceGateway, `${name}-gateway`)).state.arn,
+                resourceConfigurationId: (await recorded(TYPE.resourceConfiguration, `${name}-config`)).id,
+                resourceConfigurationArn: (await recorded(TYPE.resourceConfiguration, `${name}-config`)).state
+                    .arn,
                 shareArns: {
-                    engineering: (await recorded(SHARE, `${name}-share-engineering`)).state.arn,
-                    partner: (await recorded(SHARE, `${name}-share-partner`)).state.arn,
+                    engineering: (await recorded(TYPE.resourceShare, `${name}-share-engineering`)).state.arn,
+                    partner: (await recorded(TYPE.resourceShare, `${name}-share-partner`)).state.arn,
                 },
             });
         });
@@ -282,7 +282,7 @@ describe("SharedRdsResource", () => {
         it("takes the subnets as an output, as a VPC component hands them over", async () => {
             const name = uniqueName("shared-late-ok");
             new SharedRdsResource(name, args({ subnetIds: pulumi.output(SUBNETS) }));
-            const gateway = await recorded(GATEWAY, `${name}-gateway`);
+            const gateway = await recorded(TYPE.resourceGateway, `${name}-gateway`);
             assert.deepStrictEqual(gateway.inputs.subnetIds, SUBNETS);
         });
 
@@ -290,7 +290,7 @@ describe("SharedRdsResource", () => {
             const name = uniqueName("shared-late-subnet");
             const shared = new SharedRdsResource(name, args({ subnetIds: pulumi.output([SUBNETS[0]]) }));
             await promiseOf(shared.gatewaySecurityGroupId);
-            assert.ok(await neverRecorded(GATEWAY, `${name}-gateway`));
+            assert.ok(await neverRecorded(TYPE.resourceGateway, `${name}-gateway`));
         });
 
         it("never describes an ARN output that resolves to something other than a DB instance", async () => {
@@ -300,7 +300,7 @@ describe("SharedRdsResource", () => {
                 args({ dbInstanceArn: pulumi.output(`arn:aws:rds:us-east-1:${TEST_ACCOUNT_ID}:cluster:x`) }),
             );
             await promiseOf(shared.resourceGatewayId);
-            assert.ok(await neverRecorded(CONFIG, `${name}-config`));
+            assert.ok(await neverRecorded(TYPE.resourceConfiguration, `${name}-config`));
         });
 
         it("lets two instances live in one program without colliding", async () => {

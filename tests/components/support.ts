@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { cloud, promiseOf } from "../support/mocks";
 import type { RecordedResource } from "../../plan/mockCloud";
 import { MYSQL_PORT } from "../../infra/lib/constants";
+import { TYPE } from "../support/resourceTypes";
 
 /** The single resource of `type` named `name`, once the mock has recorded it (bounded wait). */
 export async function recorded(type: string, name: string, timeoutMs = 3000): Promise<RecordedResource> {
@@ -162,10 +163,7 @@ export function assertOwnSecurityGroup(
     assert.ok(rules.every((r) => r.inputs.cidrIpv4 === undefined));
 }
 
-const RULE_TYPES = [
-    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
-    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
-];
+const RULE_TYPES: readonly string[] = [TYPE.ingressRule, TYPE.egressRule];
 
 const registered = new WeakMap<pulumi.Resource, pulumi.Inputs | undefined>();
 

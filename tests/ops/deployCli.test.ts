@@ -62,6 +62,23 @@ async function deploy(
     }
 }
 
+/**
+ * `ready --stack <stack> --github-output` against `fake`, with a fresh $GITHUB_OUTPUT file; returns the run
+ * and what it wrote there.
+ */
+async function readyForGithub(stack: string, fake?: FakeAutomation): Promise<Run & { written: string }> {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "gh-out-")), "output");
+    try {
+        const run = await deploy(["ready", "--stack", stack, "--github-output"], {
+            env: { GITHUB_OUTPUT: file },
+            fake,
+        });
+        return { ...run, written: fs.readFileSync(file, "utf8") };
+    } finally {
+        fs.rmSync(path.dirname(file), { recursive: true, force: true });
+    }
+}
+
 const ALL_PROFILES = ["--profile", "dev=db", "--profile", "engineering=eng", "--profile", "analytics=ana"];
 
 describe("deploy command line", () => {
@@ -281,63 +298,40 @@ describe("deploy script (runDeploy with a fake Automation API)", () => {
     });
 
     it("ready: reports each consumer and writes ready/network/preview/reason for GitHub Actions", async () => {
-        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "gh-out-")), "output");
-        try {
-            const run = await deploy(["ready", "--stack", "engineering", "--github-output"], {
-                env: { GITHUB_OUTPUT: file },
-            });
-            assert.strictEqual(run.code, 0, run.err.join("\n"));
-            assert.match(
-                run.out[run.out.length - 1],
-                /^engineering: NOT READY: its database stack organization\/cross-account-rds\/dev has no outputs/,
-            );
-            const written = fs.readFileSync(file, "utf8");
-            assert.match(
-                written,
-                /^ready=false\nnetwork=\npreview=skip\nreason=engineering: its database stack organization\/cross-account-rds\/dev has no outputs: it is not deployed yet; deploy the database stack first: npm run deploy -- --stack dev\n$/,
-            );
-            const fake = new FakeAutomation();
-            fake.outputs.set("dev", { vpcId: "vpc-1", consumers: { analytics: { network: "privatelink" } } });
-            fs.writeFileSync(file, "");
-            const deployed = await deploy(["ready", "--stack", "analytics", "--github-output"], {
-                env: { GITHUB_OUTPUT: file },
-                fake,
-            });
-            assert.strictEqual(deployed.code, 0);
-            assert.strictEqual(
-                deployed.out[deployed.out.length - 1],
-                "analytics: ready: its database stack organization/cross-account-rds/dev is deployed (2 outputs); network: privatelink; read-only preview: run",
-            );
-            assert.strictEqual(
-                fs.readFileSync(file, "utf8"),
-                "ready=true\nnetwork=privatelink\npreview=run\nreason=\n",
-            );
-        } finally {
-            fs.rmSync(path.dirname(file), { recursive: true, force: true });
-        }
+        const run = await readyForGithub("engineering");
+        assert.strictEqual(run.code, 0, run.err.join("\n"));
+        assert.match(
+            run.out[run.out.length - 1],
+            /^engineering: NOT READY: its database stack organization\/cross-account-rds\/dev has no outputs/,
+        );
+        assert.match(
+            run.written,
+            /^ready=false\nnetwork=\npreview=skip\nreason=engineering: its database stack organization\/cross-account-rds\/dev has no outputs: it is not deployed yet; deploy the database stack first: npm run deploy -- --stack dev\n$/,
+        );
+        const fake = new FakeAutomation();
+        fake.outputs.set("dev", { vpcId: "vpc-1", consumers: { analytics: { network: "privatelink" } } });
+        const deployed = await readyForGithub("analytics", fake);
+        assert.strictEqual(deployed.code, 0);
+        assert.strictEqual(
+            deployed.out[deployed.out.length - 1],
+            "analytics: ready: its database stack organization/cross-account-rds/dev is deployed (2 outputs); network: privatelink; read-only preview: run",
+        );
+        assert.strictEqual(deployed.written, "ready=true\nnetwork=privatelink\npreview=run\nreason=\n");
     });
 
     it("ready: a deployed peering consumer is ready but its read-only preview is skipped, with the reason", async () => {
-        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "gh-out-")), "output");
-        try {
-            const fake = new FakeAutomation();
-            fake.outputs.set("dev", { consumers: { engineering: { network: "peering" } } });
-            const run = await deploy(["ready", "--stack", "engineering", "--github-output"], {
-                env: { GITHUB_OUTPUT: file },
-                fake,
-            });
-            assert.strictEqual(run.code, 0, run.err.join("\n"));
-            assert.match(
-                run.out[run.out.length - 1],
-                /^engineering: ready: .*; network: peering; read-only preview: skip \(a peering consumer's preview assumes/,
-            );
-            assert.strictEqual(
-                fs.readFileSync(file, "utf8"),
-                "ready=true\nnetwork=peering\npreview=skip\nreason=engineering: a peering consumer's preview assumes the database stack's peering-accepter role, which may write routes in the database account; it is previewed by the protected deploy job instead\n",
-            );
-        } finally {
-            fs.rmSync(path.dirname(file), { recursive: true, force: true });
-        }
+        const fake = new FakeAutomation();
+        fake.outputs.set("dev", { consumers: { engineering: { network: "peering" } } });
+        const run = await readyForGithub("engineering", fake);
+        assert.strictEqual(run.code, 0, run.err.join("\n"));
+        assert.match(
+            run.out[run.out.length - 1],
+            /^engineering: ready: .*; network: peering; read-only preview: skip \(a peering consumer's preview assumes/,
+        );
+        assert.strictEqual(
+            run.written,
+            "ready=true\nnetwork=peering\npreview=skip\nreason=engineering: a peering consumer's preview assumes the database stack's peering-accepter role, which may write routes in the database account; it is previewed by the protected deploy job instead\n",
+        );
     });
 
     it("ready: exits 1 when the database stack's outputs cannot be read", async () => {
