@@ -136,31 +136,41 @@ describe("infra/lib/cidr: IPv4 blocks, overlap and subnet sizing", () => {
     });
 
     describe("cidrsOverlap", () => {
-        it("sees nested and equal blocks as overlapping, in either order", () => {
-            const pairs: Array<[string, string]> = [
-                ["10.0.0.0/16", "10.0.128.0/24"],
-                ["10.0.0.0/23", "10.0.1.0/24"],
-                ["10.0.0.0/16", "10.0.0.0/16"],
-                ["0.0.0.0/0", "192.168.0.0/16"],
-            ];
-            for (const [a, b] of pairs) {
-                assert.equal(cidrsOverlap(cidr(a), cidr(b)), true, `${a} ${b}`);
-                assert.equal(cidrsOverlap(cidr(b), cidr(a)), true, `${b} ${a}`);
-            }
-        });
+        const cases: ReadonlyArray<{
+            readonly requirement: string;
+            readonly overlap: boolean;
+            readonly pairs: ReadonlyArray<readonly [string, string]>;
+        }> = [
+            {
+                requirement: "sees nested and equal blocks as overlapping, in either order",
+                overlap: true,
+                pairs: [
+                    ["10.0.0.0/16", "10.0.128.0/24"],
+                    ["10.0.0.0/23", "10.0.1.0/24"],
+                    ["10.0.0.0/16", "10.0.0.0/16"],
+                    ["0.0.0.0/0", "192.168.0.0/16"],
+                ],
+            },
+            {
+                requirement: "sees adjacent and distant blocks as disjoint, in either order",
+                overlap: false,
+                pairs: [
+                    ["10.0.0.0/24", "10.0.1.0/24"],
+                    ["10.10.0.0/16", "10.11.0.0/16"],
+                    ["10.10.0.0/16", "10.20.0.0/16"],
+                    ["10.0.0.0/25", "10.0.0.128/25"],
+                ],
+            },
+        ];
 
-        it("sees adjacent and distant blocks as disjoint, in either order", () => {
-            const pairs: Array<[string, string]> = [
-                ["10.0.0.0/24", "10.0.1.0/24"],
-                ["10.10.0.0/16", "10.11.0.0/16"],
-                ["10.10.0.0/16", "10.20.0.0/16"],
-                ["10.0.0.0/25", "10.0.0.128/25"],
-            ];
-            for (const [a, b] of pairs) {
-                assert.equal(cidrsOverlap(cidr(a), cidr(b)), false, `${a} ${b}`);
-                assert.equal(cidrsOverlap(cidr(b), cidr(a)), false, `${b} ${a}`);
-            }
-        });
+        for (const { requirement, overlap, pairs } of cases) {
+            it(requirement, () => {
+                for (const [a, b] of pairs) {
+                    assert.equal(cidrsOverlap(cidr(a), cidr(b)), overlap, `${a} ${b}`);
+                    assert.equal(cidrsOverlap(cidr(b), cidr(a)), overlap, `${b} ${a}`);
+                }
+            });
+        }
     });
 
     describe("isOpenCidr", () => {

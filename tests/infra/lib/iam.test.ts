@@ -69,53 +69,66 @@ describe("infra/lib/iam: policy documents and IAM's pattern matching", () => {
     });
 
     describe("arnMatches", () => {
-        it("matches the six parts one by one, the resource part keeping its own colons", () => {
-            assert.equal(
-                arnMatches("arn:aws:iam::*:role/reader", "arn:aws:iam::111111112974:role/reader"),
-                true,
-            );
-            assert.equal(
-                arnMatches(
-                    "arn:aws:logs:us-east-1:111111112974:log-group:/aws/lambda/fetch-rows:*",
-                    "arn:aws:logs:us-east-1:111111112974:log-group:/aws/lambda/fetch-rows:log-stream:2024/x",
-                ),
-                true,
-            );
-            assert.equal(
-                arnMatches("arn:aws:iam::*:role/reader", "arn:aws:iam::111111112974:role/writer"),
-                false,
-            );
-        });
+        type Pair = readonly [pattern: string, value: string];
+        const ACCOUNT_PATTERN = "arn:aws:secretsmanager:*:111111112974:secret:db-*";
+        /** ARN patterns against values: pairs that match, pairs that do not, and pairs only one glob would match. */
+        const rules: ReadonlyArray<{
+            readonly requirement: string;
+            readonly matching?: readonly Pair[];
+            readonly notMatching?: readonly Pair[];
+            readonly onlyAsOneGlob?: readonly Pair[];
+        }> = [
+            {
+                requirement: "matches the six parts one by one, the resource part keeping its own colons",
+                matching: [
+                    ["arn:aws:iam::*:role/reader", "arn:aws:iam::111111112974:role/reader"],
+                    [
+                        "arn:aws:logs:us-east-1:111111112974:log-group:/aws/lambda/fetch-rows:*",
+                        "arn:aws:logs:us-east-1:111111112974:log-group:/aws/lambda/fetch-rows:log-stream:2024/x",
+                    ],
+                ],
+                notMatching: [["arn:aws:iam::*:role/reader", "arn:aws:iam::111111112974:role/writer"]],
+            },
+            {
+                // As one glob, `*` would take "111111112974:role/x" and the pattern would match.
+                requirement: "does not let a * in the account part swallow the resource part",
+                onlyAsOneGlob: [["arn:aws:iam::*:root", "arn:aws:iam::111111112974:role/x:root"]],
+            },
+            {
+                requirement: "does not let a * in the region part swallow the account",
+                onlyAsOneGlob: [
+                    [
+                        ACCOUNT_PATTERN,
+                        "arn:aws:secretsmanager:us-east-1:222222225884:secret:x:111111112974:secret:db-a",
+                    ],
+                ],
+                matching: [[ACCOUNT_PATTERN, "arn:aws:secretsmanager:eu-west-1:111111112974:secret:db-a"]],
+            },
+            {
+                requirement: "compares ARNs case-sensitively",
+                notMatching: [["arn:aws:iam::*:role/Reader", "arn:aws:iam::111111112974:role/reader"]],
+            },
+            {
+                requirement: "falls back to one glob when the pattern or value is not an ARN",
+                matching: [["*", "arn:aws:iam::111111112974:root"]],
+                notMatching: [["arn:aws:iam::*:root", "*"]],
+            },
+        ];
 
-        it("does not let a * in the account part swallow the resource part", () => {
-            // As one glob, `*` would take "111111112974:role/x" and the pattern would match.
-            assert.equal(globMatch("arn:aws:iam::*:root", "arn:aws:iam::111111112974:role/x:root"), true);
-            assert.equal(arnMatches("arn:aws:iam::*:root", "arn:aws:iam::111111112974:role/x:root"), false);
-        });
-
-        it("does not let a * in the region part swallow the account", () => {
-            const pattern = "arn:aws:secretsmanager:*:111111112974:secret:db-*";
-            const elsewhere =
-                "arn:aws:secretsmanager:us-east-1:222222225884:secret:x:111111112974:secret:db-a";
-            assert.equal(globMatch(pattern, elsewhere), true);
-            assert.equal(arnMatches(pattern, elsewhere), false);
-            assert.equal(
-                arnMatches(pattern, "arn:aws:secretsmanager:eu-west-1:111111112974:secret:db-a"),
-                true,
-            );
-        });
-
-        it("compares ARNs case-sensitively", () => {
-            assert.equal(
-                arnMatches("arn:aws:iam::*:role/Reader", "arn:aws:iam::111111112974:role/reader"),
-                false,
-            );
-        });
-
-        it("falls back to one glob when the pattern or value is not an ARN", () => {
-            assert.equal(arnMatches("*", "arn:aws:iam::111111112974:root"), true);
-            assert.equal(arnMatches("arn:aws:iam::*:root", "*"), false);
-        });
+        for (const { requirement, matching = [], notMatching = [], onlyAsOneGlob = [] } of rules) {
+            it(requirement, () => {
+                for (const [pattern, value] of matching) {
+                    assert.equal(arnMatches(pattern, value), true, `${pattern} ~ ${value}`);
+                }
+                for (const [pattern, value] of notMatching) {
+                    assert.equal(arnMatches(pattern, value), false, `${pattern} !~ ${value}`);
+                }
+                for (const [pattern, value] of onlyAsOneGlob) {
+                    assert.equal(globMatch(pattern, value), true, `one glob: ${pattern} ~ ${value}`);
+                    assert.equal(arnMatches(pattern, value), false, `${pattern} !~ ${value}`);
+                }
+            });
+        }
     });
 
     describe("documents and their JSON", () => {
