@@ -14,6 +14,7 @@ import {
     assertRefuses,
     declarations,
     declaredUnder,
+    itNeverDeclares,
     neverRecorded,
     observed,
     recorded,
@@ -252,28 +253,36 @@ describe("RdsResourceEndpoint", () => {
             assert.strictEqual(endpoint.inputs.resourceConfigurationArn, CONFIG_ARN);
         });
 
-        it("never creates an endpoint for an ARN output that is not a resource configuration", async () => {
-            const name = uniqueName("rre-late-arn");
-            const component = new RdsResourceEndpoint(
-                name,
-                args({
-                    resourceConfigurationArn: pulumi.output(`arn:aws:rds:us-east-1:${TEST_ACCOUNT_ID}:db:x`),
-                }),
-            );
-            await promiseOf(component.endpointSecurityGroupId);
-            assert.ok(await neverRecorded(TYPE.vpcEndpoint, `${name}-endpoint`));
-        });
-
-        it("never accepts a share output that is not a RAM share ARN", async () => {
-            const name = uniqueName("rre-late-share");
-            const component = new RdsResourceEndpoint(
-                name,
-                args({ acceptShareInvitation: true, resourceShareArn: pulumi.output("share") }),
-            );
-            await promiseOf(component.endpointSecurityGroupId);
-            assert.ok(await neverRecorded(TYPE.resourceShareAccepter, `${name}-accepter`));
-            assert.strictEqual(cloud.find(TYPE.vpcEndpoint, `${name}-endpoint`).length, 0);
-        });
+        itNeverDeclares<RdsResourceEndpoint>("rre-late", [
+            {
+                requirement:
+                    "never creates an endpoint for an ARN output that is not a resource configuration",
+                make: (name) =>
+                    new RdsResourceEndpoint(
+                        name,
+                        args({
+                            resourceConfigurationArn: pulumi.output(
+                                `arn:aws:rds:us-east-1:${TEST_ACCOUNT_ID}:db:x`,
+                            ),
+                        }),
+                    ),
+                settled: (component) => component.endpointSecurityGroupId,
+                never: [[TYPE.vpcEndpoint, "endpoint"]],
+            },
+            {
+                requirement: "never accepts a share output that is not a RAM share ARN",
+                make: (name) =>
+                    new RdsResourceEndpoint(
+                        name,
+                        args({ acceptShareInvitation: true, resourceShareArn: pulumi.output("share") }),
+                    ),
+                settled: (component) => component.endpointSecurityGroupId,
+                never: [
+                    [TYPE.resourceShareAccepter, "accepter"],
+                    [TYPE.vpcEndpoint, "endpoint"],
+                ],
+            },
+        ]);
 
         it("refuses a bad argument with an InputPropertyError and declares nothing, not even itself", async () => {
             const name = uniqueName("rre-bad");

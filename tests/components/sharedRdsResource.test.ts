@@ -14,7 +14,7 @@ import {
     assertRefuses,
     declarations,
     declaredUnder,
-    neverRecorded,
+    itNeverDeclares,
     observed,
     recorded,
     registeredOutputs,
@@ -286,22 +286,29 @@ describe("SharedRdsResource", () => {
             assert.deepStrictEqual(gateway.inputs.subnetIds, SUBNETS);
         });
 
-        it("never creates a gateway on a subnet output that resolves to a single subnet", async () => {
-            const name = uniqueName("shared-late-subnet");
-            const shared = new SharedRdsResource(name, args({ subnetIds: pulumi.output([SUBNETS[0]]) }));
-            await promiseOf(shared.gatewaySecurityGroupId);
-            assert.ok(await neverRecorded(TYPE.resourceGateway, `${name}-gateway`));
-        });
-
-        it("never describes an ARN output that resolves to something other than a DB instance", async () => {
-            const name = uniqueName("shared-late-arn");
-            const shared = new SharedRdsResource(
-                name,
-                args({ dbInstanceArn: pulumi.output(`arn:aws:rds:us-east-1:${TEST_ACCOUNT_ID}:cluster:x`) }),
-            );
-            await promiseOf(shared.resourceGatewayId);
-            assert.ok(await neverRecorded(TYPE.resourceConfiguration, `${name}-config`));
-        });
+        itNeverDeclares<SharedRdsResource>("shared-late", [
+            {
+                requirement: "never creates a gateway on a subnet output that resolves to a single subnet",
+                make: (name) => new SharedRdsResource(name, args({ subnetIds: pulumi.output([SUBNETS[0]]) })),
+                settled: (shared) => shared.gatewaySecurityGroupId,
+                never: [[TYPE.resourceGateway, "gateway"]],
+            },
+            {
+                requirement:
+                    "never describes an ARN output that resolves to something other than a DB instance",
+                make: (name) =>
+                    new SharedRdsResource(
+                        name,
+                        args({
+                            dbInstanceArn: pulumi.output(
+                                `arn:aws:rds:us-east-1:${TEST_ACCOUNT_ID}:cluster:x`,
+                            ),
+                        }),
+                    ),
+                settled: (shared) => shared.resourceGatewayId,
+                never: [[TYPE.resourceConfiguration, "config"]],
+            },
+        ]);
 
         it("lets two instances live in one program without colliding", async () => {
             const [a, b] = [uniqueName("shared-twin"), uniqueName("shared-twin")];

@@ -165,6 +165,33 @@ export function assertOwnSecurityGroup(
 
 const RULE_TYPES: readonly string[] = [TYPE.ingressRule, TYPE.egressRule];
 
+/** A bad value handed over as an output, refused once known: the children it would feed are never declared. */
+export interface LateRefusal<C> {
+    readonly requirement: string;
+    /** The component, named `name`, given the bad output. */
+    readonly make: (name: string) => C;
+    /** An output of the component that settles once its other children are declared. */
+    readonly settled: (component: C) => pulumi.Output<unknown>;
+    /** The children (type and name suffix) that must never be declared. */
+    readonly never: ReadonlyArray<readonly [type: string, suffix: string]>;
+}
+
+/** One test per row: once the component has settled, none of the row's `never` children was declared. */
+export function itNeverDeclares<C>(namePrefix: string, rows: ReadonlyArray<LateRefusal<C>>): void {
+    for (const { requirement, make, settled, never } of rows) {
+        it(requirement, async () => {
+            const name = uniqueName(namePrefix);
+            await promiseOf(settled(make(name)));
+            for (const [type, suffix] of never) {
+                assert.ok(
+                    await neverRecorded(type, `${name}-${suffix}`),
+                    `${type} ${name}-${suffix} was declared`,
+                );
+            }
+        });
+    }
+}
+
 const registered = new WeakMap<pulumi.Resource, pulumi.Inputs | undefined>();
 
 /**
