@@ -4,7 +4,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { MYSQL_PORT } from "../lib/constants";
-import { tcpBetweenGroups } from "../lib/network";
+import { ownSecurityGroup, tcpBetweenGroups } from "../lib/network";
 import { describe, PARTITION } from "../lib/validate";
 import { requireValid } from "./args";
 import { requireSubnetIds } from "./sharedRdsResource";
@@ -96,14 +96,11 @@ export class RdsResourceEndpoint extends pulumi.ComponentResource {
         super("cross-account-rds:privatelink:RdsResourceEndpoint", name, {}, opts);
         const tags = args.tags;
 
-        const endpointSg = new aws.ec2.SecurityGroup(
+        const endpointSg = ownSecurityGroup(
             `${name}-endpoint-sg`,
-            {
-                vpcId: args.vpcId,
-                description: "VPC endpoint to the shared RDS instance: MySQL from the function only",
-                tags,
-            },
-            { parent: this },
+            "VPC endpoint to the shared RDS instance: MySQL from the function only",
+            args,
+            this,
         );
         tcpBetweenGroups(
             {

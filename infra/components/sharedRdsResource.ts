@@ -5,7 +5,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { MYSQL_PORT } from "../lib/constants";
-import { tcpBetweenGroups } from "../lib/network";
+import { ownSecurityGroup, tcpBetweenGroups } from "../lib/network";
 import { accountIdProblem, describe, PARTITION } from "../lib/validate";
 import { ArgumentProblem, requireNoProblem, requireValid } from "./args";
 
@@ -164,14 +164,11 @@ export class SharedRdsResource extends pulumi.ComponentResource {
         super("cross-account-rds:privatelink:SharedRdsResource", name, {}, opts);
         const tags = args.tags;
 
-        const gatewaySg = new aws.ec2.SecurityGroup(
+        const gatewaySg = ownSecurityGroup(
             `${name}-gateway-sg`,
-            {
-                vpcId: args.vpcId,
-                description: "VPC Lattice resource gateway: MySQL to the RDS instance only",
-                tags,
-            },
-            { parent: this },
+            "VPC Lattice resource gateway: MySQL to the RDS instance only",
+            args,
+            this,
         );
         // The gateway's rules govern only traffic from the gateway to the resource, so it needs egress
         // alone; the provider strips AWS's default allow-all egress from a new group. RDS sees the gateway's

@@ -100,6 +100,26 @@ export function isolatedVpc(name: string, args: IsolatedVpcArgs): IsolatedVpc {
     return { vpc, routeTableIds };
 }
 
+export interface OwnSecurityGroupArgs {
+    /** The VPC the group belongs to. */
+    readonly vpcId: pulumi.Input<string>;
+    /** Tags (default none). */
+    readonly tags?: Record<string, string>;
+}
+
+/**
+ * A component's own security group in its VPC, with its tags, a child of `parent` and with no rules: the
+ * component adds each path it needs. Every group says what it admits in its `description`.
+ */
+export function ownSecurityGroup(
+    name: string,
+    description: string,
+    args: OwnSecurityGroupArgs,
+    parent: pulumi.Resource,
+): aws.ec2.SecurityGroup {
+    return new aws.ec2.SecurityGroup(name, { vpcId: args.vpcId, description, tags: args.tags }, { parent });
+}
+
 export interface TcpRuleArgs {
     /** The security group the rule belongs to. */
     readonly securityGroupId: pulumi.Input<string>;

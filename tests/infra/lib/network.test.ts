@@ -7,11 +7,13 @@ import {
     interfaceEndpoint,
     isolatedSubnetPrefix,
     isolatedVpc,
+    ownSecurityGroup,
     tcpBetweenGroups,
     tcpRule,
     TcpRuleArgs,
 } from "../../../infra/lib/network";
-import { neverRecorded, providerRef, recorded, uniqueName } from "../../components/support";
+import { declarations, neverRecorded, providerRef, recorded, uniqueName } from "../../components/support";
+import { TYPE } from "../../support/resourceTypes";
 
 const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
 const EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule";
@@ -25,6 +27,15 @@ const PEER_SG = "sg-0b0b0b0b0b0b0b0b0";
 
 function ruleArgs(peer: TcpRuleArgs["peer"]): TcpRuleArgs {
     return { securityGroupId: SG, port: 3306, description: "MySQL from the consumer VPC", peer };
+}
+
+/** Asserts that `promise` rejects with a `pulumi.RunError` (shown without a stack trace) saying exactly `message`. */
+async function rejectsWithRunError(promise: Promise<unknown>, message: string): Promise<void> {
+    await assert.rejects(promise, (err) => {
+        assert.ok(err instanceof pulumi.RunError, String(err));
+        assert.equal(err.message, message);
+        return true;
+    });
 }
 
 describe("infra/lib/network: the network pieces both stacks build the same way", () => {
@@ -116,17 +127,10 @@ describe("infra/lib/network: the network pieces both stacks build the same way",
         });
 
         it("refuses, naming the key, the zone ids and the region, when a required overlap is impossible", async () => {
-            await assert.rejects(
+            await rejectsWithRunError(
                 chooseZones(2, ["euw1-az1", "euw1-az2"], { requireOverlap: "consumers[1]" }),
-                (err) => {
-                    assert.ok(err instanceof pulumi.RunError, String(err));
-                    assert.equal(
-                        err.message,
-                        "consumers[1]: this account has none of the zones euw1-az1, euw1-az2 (zone ids) in us-east-1; " +
-                            "the two VPCs need at least one zone in common",
-                    );
-                    return true;
-                },
+                "consumers[1]: this account has none of the zones euw1-az1, euw1-az2 (zone ids) in us-east-1; " +
+                    "the two VPCs need at least one zone in common",
             );
             assert.deepEqual(
                 (await chooseZones(2, ["euw1-az1", "use1-az3"], { requireOverlap: "consumers[1]" })).zoneIds,
@@ -136,15 +140,37 @@ describe("infra/lib/network: the network pieces both stacks build the same way",
         });
 
         it("refuses more zones than the account has, naming availabilityZoneCount", async () => {
-            await assert.rejects(chooseZones(7), (err) => {
-                assert.ok(err instanceof pulumi.RunError, String(err));
-                assert.equal(
-                    err.message,
-                    "cross-account-rds:availabilityZoneCount: 7 zones asked for, but this account has 6 available " +
-                        "without opting in",
-                );
-                return true;
-            });
+            await rejectsWithRunError(
+                chooseZones(7),
+                "cross-account-rds:availabilityZoneCount: 7 zones asked for, but this account has 6 available " +
+                    "without opting in",
+            );
+        });
+    });
+
+    describe("ownSecurityGroup", () => {
+        it("declares a described, tagged group in the VPC as a child of the component, with no inline rules", async () => {
+            const name = uniqueName("net-own-sg");
+            const { opts, declared } = declarations();
+            const parent = new pulumi.ComponentResource("test:network:Owner", name, {}, opts);
+            const group = ownSecurityGroup(
+                `${name}-sg`,
+                "MySQL from the function only",
+                { vpcId: "vpc-0c0c0c0c0c0c0c0c0", tags: { project: "x" } },
+                parent,
+            );
+            assert.ok(group instanceof aws.ec2.SecurityGroup);
+            await promiseOf(group.id);
+            assert.deepEqual(
+                declared.filter((d) => d.resource === group).map((d) => d.parent),
+                [parent],
+            );
+            const { inputs } = await recorded(TYPE.securityGroup, `${name}-sg`);
+            assert.equal(inputs.vpcId, "vpc-0c0c0c0c0c0c0c0c0");
+            assert.equal(inputs.description, "MySQL from the function only");
+            assert.deepEqual(inputs.tags, { project: "x" });
+            assert.equal(inputs.ingress, undefined);
+            assert.equal(inputs.egress, undefined);
         });
     });
 
