@@ -8,7 +8,7 @@ import { isOpenCidr } from "../infra/lib/cidr";
 import { MYSQL_PORT } from "../infra/lib/constants";
 import { isAccountId } from "../infra/lib/validate";
 import { packConfig, packConfigSchema } from "./config";
-import { resourceRule } from "./resourceRule";
+import { flagRule, resourceRule } from "./resourceRule";
 import {
     inlinePermissions,
     securityGroupRulePermissions,
@@ -17,16 +17,14 @@ import {
     type Permission,
 } from "./network";
 
-export const privatelinkNoTransitiveSharing: ResourceValidationPolicy = resourceRule(
+export const privatelinkNoTransitiveSharing: ResourceValidationPolicy = flagRule(
     {
         name: "privatelink-no-transitive-sharing",
         description: "Resource configurations cannot be associated with a shareable service network.",
     },
     aws.vpclattice.ResourceConfiguration,
-    (config) =>
-        config.allowAssociationToShareableServiceNetwork !== false
-            ? "The resource configuration may be associated with a shareable service network, through which the consumer could share the database onward; set allowAssociationToShareableServiceNetwork: false."
-            : undefined,
+    { property: "allowAssociationToShareableServiceNetwork", required: false, awsDefault: true },
+    "The resource configuration may be associated with a shareable service network, through which the consumer could share the database onward; set allowAssociationToShareableServiceNetwork: false.",
 );
 
 export const privatelinkArnConfiguration: ResourceValidationPolicy = resourceRule(

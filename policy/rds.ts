@@ -3,18 +3,16 @@
 import * as aws from "@pulumi/aws";
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { isAutoNameOf } from "./autoName";
-import { resourceRule } from "./resourceRule";
+import { flagRule, resourceRule } from "./resourceRule";
 import { awsManagedKeyProblem } from "./secrets";
 
 export const MIN_BACKUP_DAYS = 7;
 
-export const rdsNotPublic: ResourceValidationPolicy = resourceRule(
+export const rdsNotPublic: ResourceValidationPolicy = flagRule(
     { name: "rds-not-public", description: "RDS instances are not publicly accessible." },
     aws.rds.Instance,
-    (db) =>
-        db.publiclyAccessible === true
-            ? "The RDS instance is publicly accessible; set publiclyAccessible: false and reach it through VPC peering or a PrivateLink resource endpoint."
-            : undefined,
+    { property: "publiclyAccessible", required: false, awsDefault: false },
+    "The RDS instance is publicly accessible; set publiclyAccessible: false and reach it through VPC peering or a PrivateLink resource endpoint.",
 );
 
 export const rdsEncryptedWithCmk: ResourceValidationPolicy = resourceRule(
@@ -32,13 +30,11 @@ export const rdsEncryptedWithCmk: ResourceValidationPolicy = resourceRule(
     },
 );
 
-export const rdsDeletionProtection: ResourceValidationPolicy = resourceRule(
+export const rdsDeletionProtection: ResourceValidationPolicy = flagRule(
     { name: "rds-deletion-protection", description: "RDS instances have deletion protection on." },
     aws.rds.Instance,
-    (db) =>
-        db.deletionProtection !== true
-            ? "The RDS instance has no deletion protection; set deletionProtection: true (config deletionProtection)."
-            : undefined,
+    { property: "deletionProtection", required: true, awsDefault: false },
+    "The RDS instance has no deletion protection; set deletionProtection: true (config deletionProtection).",
 );
 
 export const rdsBackupRetention: ResourceValidationPolicy = resourceRule(

@@ -2,7 +2,7 @@
 // use an AWS-managed key) and its resource policy can never be made public.
 import * as aws from "@pulumi/aws";
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { resourceRule } from "./resourceRule";
+import { flagRule, resourceRule } from "./resourceRule";
 
 const USE_OWN_KEY = "set kmsKeyId to a customer-managed aws.kms.Key's arn";
 
@@ -31,13 +31,11 @@ export const secretCustomerManagedKey: ResourceValidationPolicy = resourceRule(
     },
 );
 
-export const secretPolicyBlockPublic: ResourceValidationPolicy = resourceRule(
+export const secretPolicyBlockPublic: ResourceValidationPolicy = flagRule(
     { name: "secret-policy-block-public", description: "Secret resource policies set blockPublicPolicy." },
     aws.secretsmanager.SecretPolicy,
-    (policy) =>
-        policy.blockPublicPolicy !== true
-            ? "The secret's resource policy does not block public policies; set blockPublicPolicy: true."
-            : undefined,
+    { property: "blockPublicPolicy", required: true, awsDefault: false },
+    "The secret's resource policy does not block public policies; set blockPublicPolicy: true.",
 );
 
 export const kmsKeyRotation: ResourceValidationPolicy = resourceRule(
