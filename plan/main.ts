@@ -31,7 +31,21 @@ export interface PlanOutcome {
 
 const USAGE =
     "usage: npm start -- [Pulumi.<stack>.yaml ...] [--only] [--organization <org>] [--out plan.json] " +
-    "[--diagram plan.mmd] [--quiet]";
+    "[--diagram plan.mmd] [--quiet] [--help]";
+
+const HELP = `${USAGE}
+
+The offline plan: runs every stack file of the repository (the database stack first, then each consumer)
+under a mock cloud with its config read as the Pulumi CLI reads it, prints what each would create, runs
+the policy pack over each stack and checks the access path across stacks. No cloud, no Pulumi CLI.
+
+  Pulumi.<stack>.yaml   use this file for that stack instead of the repository's (with --only: plan only these)
+  --organization <org>  the Pulumi organization of the stacks (default ${DEFAULT_ORGANIZATION})
+  --out <file>          write plan.json: resources with ids, ARNs and options, checks, violations
+  --diagram <file>      write a Mermaid diagram of the access path
+  --quiet               print only the checks and violations
+
+Exit codes: 0 every check holds and no policy is violated; 1 a link or a policy fails; 2 config refused.`;
 
 export async function main(argv: string[], options: PlanOptions = {}): Promise<PlanOutcome> {
     const write = options.write ?? ((text: string) => process.stdout.write(`${text}\n`));
@@ -46,6 +60,10 @@ export async function main(argv: string[], options: PlanOptions = {}): Promise<P
     let set: StackSet;
     try {
         args = parseCommandLine(argv);
+        if (args.values.help) {
+            write(HELP);
+            return { exitCode: 0, checks: [], violations: [] };
+        }
         set = loadStackSet(args.positionals, {
             only: args.values.only,
             organization: args.values.organization,
@@ -130,6 +148,7 @@ function parseCommandLine(argv: string[]) {
             out: { type: "string" },
             diagram: { type: "string" },
             quiet: { type: "boolean", default: false },
+            help: { type: "boolean", default: false },
         },
     });
 }

@@ -197,6 +197,17 @@ describe("npm start: the offline plan of every shipped stack file", function () 
         assert.match(planText, /"secretString": "\[secret\]"/);
     });
 
+    it("explains itself with --help, its options and exit codes, and plans nothing", async () => {
+        const help = await plan(["--help"]);
+        assert.strictEqual(help.exitCode, 0);
+        assert.match(help.output, /^usage: npm start -- /);
+        for (const option of ["--only", "--organization", "--out", "--diagram", "--quiet"]) {
+            assert.ok(help.output.includes(option), `--help names ${option}`);
+        }
+        assert.match(help.output, /Exit codes: 0 .*; 1 .*; 2 config refused/);
+        assert.strictEqual(help.plan, undefined, "nothing was planned");
+    });
+
     it("runs as `npm start` does, a process that exits 0", async () => {
         const result = await new Promise<{ code: number | null; stdout: string }>((resolve) =>
             execFile(
