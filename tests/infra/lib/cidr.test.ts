@@ -23,18 +23,12 @@ function cidr(text: string): Cidr {
 describe("infra/lib/cidr: IPv4 blocks, overlap and subnet sizing", () => {
     describe("parseCidr", () => {
         it("reads a block's first and last address and its prefix, keeping the text as written", () => {
-            assert.deepEqual(parseCidr("10.10.0.0/16"), {
-                text: "10.10.0.0/16",
-                first: 0x0a0a0000,
-                last: 0x0a0affff,
-                prefix: 16,
-            });
-            assert.deepEqual(parseCidr("192.168.4.0/22"), {
-                text: "192.168.4.0/22",
-                first: 0xc0a80400,
-                last: 0xc0a807ff,
-                prefix: 22,
-            });
+            for (const [text, first, last, prefix] of [
+                ["10.10.0.0/16", 0x0a0a0000, 0x0a0affff, 16],
+                ["192.168.4.0/22", 0xc0a80400, 0xc0a807ff, 22],
+            ] as const) {
+                assert.deepEqual(parseCidr(text), { text, first, last, prefix });
+            }
         });
 
         it("covers the whole address space at /0 and one address at /32, without going negative", () => {
@@ -50,45 +44,37 @@ describe("infra/lib/cidr: IPv4 blocks, overlap and subnet sizing", () => {
             assert.ok(cidr("200.0.0.0/8").first > 0, "addresses above 128.0.0.0 stay unsigned");
         });
 
-        it("refuses octets written with leading zeros, which some parsers read as octal", () => {
-            for (const text of ["010.0.0.0/8", "10.010.0.0/16", "10.0.0.0/016"]) {
-                assert.equal(parseCidr(text), undefined, text);
-            }
-            assert.ok(parseCidr("10.0.0.0/8"), "the same block written plainly is fine");
-        });
+        /** Texts parseCidr refuses, by rule; `plain` is the same block written so that it parses. */
+        const refusals: ReadonlyArray<{ requirement: string; texts: readonly string[]; plain?: string }> = [
+            {
+                requirement: "refuses octets written with leading zeros, which some parsers read as octal",
+                texts: ["010.0.0.0/8", "10.010.0.0/16", "10.0.0.0/016"],
+                plain: "10.0.0.0/8",
+            },
+            {
+                requirement: "refuses a block with host bits set instead of masking it",
+                texts: ["10.10.0.1/16", "10.10.1.0/16", "10.0.0.128/24", "10.0.0.1/31", "1.0.0.0/0"],
+            },
+            {
+                requirement: "refuses octets above 255, prefixes above 32 and anything not shaped a.b.c.d/n",
+                texts: [
+                    ["256.0.0.0/8", "10.0.0.300/32", "10.0.0.0/33", "10.0.0.0/99", "10.0.0.0", "10.0.0/16"],
+                    ["10.0.0.0.0/16", "10.0.0.0/", " 10.0.0.0/16", "10.0.0.0/16 ", "10.0.0.0/-1"],
+                    ["a.b.c.d/16", "::/0", ""],
+                ].flat(),
+            },
+        ];
 
-        it("refuses a block with host bits set instead of masking it", () => {
-            for (const text of [
-                "10.10.0.1/16",
-                "10.10.1.0/16",
-                "10.0.0.128/24",
-                "10.0.0.1/31",
-                "1.0.0.0/0",
-            ]) {
-                assert.equal(parseCidr(text), undefined, text);
-            }
-        });
-
-        it("refuses octets above 255, prefixes above 32 and anything not shaped a.b.c.d/n", () => {
-            for (const text of [
-                "256.0.0.0/8",
-                "10.0.0.300/32",
-                "10.0.0.0/33",
-                "10.0.0.0/99",
-                "10.0.0.0",
-                "10.0.0/16",
-                "10.0.0.0.0/16",
-                "10.0.0.0/",
-                " 10.0.0.0/16",
-                "10.0.0.0/16 ",
-                "10.0.0.0/-1",
-                "a.b.c.d/16",
-                "::/0",
-                "",
-            ]) {
-                assert.equal(parseCidr(text), undefined, JSON.stringify(text));
-            }
-        });
+        for (const { requirement, texts, plain } of refusals) {
+            it(requirement, () => {
+                for (const text of texts) {
+                    assert.equal(parseCidr(text), undefined, JSON.stringify(text));
+                }
+                if (plain !== undefined) {
+                    assert.ok(parseCidr(plain), `${plain}, the same block written plainly, parses`);
+                }
+            });
+        }
     });
 
     describe("cidrProblem", () => {
@@ -122,17 +108,32 @@ describe("infra/lib/cidr: IPv4 blocks, overlap and subnet sizing", () => {
     });
 
     describe("cidrContains", () => {
-        it("holds a block inside it, and itself", () => {
-            assert.equal(cidrContains(cidr("10.10.0.0/16"), cidr("10.10.5.0/24")), true);
-            assert.equal(cidrContains(cidr("10.10.0.0/16"), cidr("10.10.255.240/28")), true);
-            assert.equal(cidrContains(cidr("10.10.0.0/16"), cidr("10.10.0.0/16")), true);
-        });
-
-        it("does not hold a larger, neighbouring or partly outside block", () => {
-            assert.equal(cidrContains(cidr("10.10.5.0/24"), cidr("10.10.0.0/16")), false);
-            assert.equal(cidrContains(cidr("10.10.0.0/16"), cidr("10.11.0.0/24")), false);
-            assert.equal(cidrContains(cidr("10.10.1.0/24"), cidr("10.10.0.0/23")), false);
-        });
+        for (const { requirement, holds, pairs } of [
+            {
+                requirement: "holds a block inside it, and itself",
+                holds: true,
+                pairs: [
+                    ["10.10.0.0/16", "10.10.5.0/24"],
+                    ["10.10.0.0/16", "10.10.255.240/28"],
+                    ["10.10.0.0/16", "10.10.0.0/16"],
+                ],
+            },
+            {
+                requirement: "does not hold a larger, neighbouring or partly outside block",
+                holds: false,
+                pairs: [
+                    ["10.10.5.0/24", "10.10.0.0/16"],
+                    ["10.10.0.0/16", "10.11.0.0/24"],
+                    ["10.10.1.0/24", "10.10.0.0/23"],
+                ],
+            },
+        ] as const) {
+            it(requirement, () => {
+                for (const [outer, inner] of pairs) {
+                    assert.equal(cidrContains(cidr(outer), cidr(inner)), holds, `${outer} ⊇ ${inner}`);
+                }
+            });
+        }
     });
 
     describe("cidrsOverlap", () => {
@@ -174,55 +175,91 @@ describe("infra/lib/cidr: IPv4 blocks, overlap and subnet sizing", () => {
     });
 
     describe("isOpenCidr", () => {
-        it("recognises every spelling of a range that admits all addresses", () => {
-            for (const text of ["0.0.0.0/0", "::/0", " 0.0.0.0/0 ", "0.0.0.0/00", "10.0.0.0/0"]) {
-                assert.equal(isOpenCidr(text), true, JSON.stringify(text));
-            }
-        });
-
-        it("does not flag a bounded range whose prefix merely contains a 0", () => {
-            for (const text of [
-                "10.0.0.0/8",
-                "0.0.0.0/1",
-                "10.0.0.0/10",
-                "10.0.0.0/20",
-                "10.0.0.0/30",
-                "::/64",
-            ]) {
-                assert.equal(isOpenCidr(text), false, text);
-            }
-        });
+        for (const { requirement, open, texts } of [
+            {
+                requirement: "recognises every spelling of a range that admits all addresses",
+                open: true,
+                texts: ["0.0.0.0/0", "::/0", " 0.0.0.0/0 ", "0.0.0.0/00", "10.0.0.0/0"],
+            },
+            {
+                requirement: "does not flag a bounded range whose prefix merely contains a 0",
+                open: false,
+                texts: ["10.0.0.0/8", "0.0.0.0/1", "10.0.0.0/10", "10.0.0.0/20", "10.0.0.0/30", "::/64"],
+            },
+        ]) {
+            it(requirement, () => {
+                for (const text of texts) {
+                    assert.equal(isOpenCidr(text), open, JSON.stringify(text));
+                }
+            });
+        }
     });
 
     describe("subnetPrefix", () => {
-        it(`gives /${PREFERRED_SUBNET_PREFIX} subnets whenever the VPC has room for one per zone`, () => {
+        it("names /24 the preferred subnet size and /28 AWS's smallest", () => {
             assert.equal(PREFERRED_SUBNET_PREFIX, 24);
-            assert.equal(subnetPrefix(16, 2), 24);
-            assert.equal(subnetPrefix(16, 6), 24);
-            assert.equal(subnetPrefix(21, 6), 24);
-            assert.equal(subnetPrefix(22, 4), 24);
-        });
-
-        it("splits a small VPC into equal smaller subnets, rounding the count up to a power of two", () => {
-            assert.equal(subnetPrefix(24, 2), 25);
-            assert.equal(subnetPrefix(24, 3), 26);
-            assert.equal(subnetPrefix(24, 4), 26);
-            assert.equal(subnetPrefix(24, 6), 27);
-            assert.equal(subnetPrefix(23, 6), 26);
-            assert.equal(subnetPrefix(26, 4), 28);
-        });
-
-        it(`has no answer when the subnets would be smaller than /${SMALLEST_SUBNET_PREFIX}, AWS's smallest`, () => {
             assert.equal(SMALLEST_SUBNET_PREFIX, 28);
-            assert.equal(subnetPrefix(24, 17), undefined);
-            assert.equal(subnetPrefix(26, 5), undefined);
-            assert.equal(subnetPrefix(28, 2), undefined);
-            assert.equal(subnetPrefix(28, 1), 28, "a /28 VPC holds one /28 subnet");
         });
 
-        it("treats a count below one as one subnet", () => {
-            assert.equal(subnetPrefix(24, 1), 24);
-            assert.equal(subnetPrefix(24, 0), 24);
+        /** [VPC prefix, subnet count, subnet prefix] rows, by rule. */
+        const rules: ReadonlyArray<{
+            readonly requirement: string;
+            readonly rows: ReadonlyArray<
+                readonly [vpcPrefix: number, count: number, prefix: number | undefined]
+            >;
+        }> = [
+            {
+                requirement: `gives /${PREFERRED_SUBNET_PREFIX} subnets whenever the VPC has room for one per zone`,
+                rows: [
+                    [16, 2, 24],
+                    [16, 6, 24],
+                    [21, 6, 24],
+                    [22, 4, 24],
+                ],
+            },
+            {
+                requirement:
+                    "splits a small VPC into equal smaller subnets, rounding the count up to a power of two",
+                rows: [
+                    [24, 2, 25],
+                    [24, 3, 26],
+                    [24, 4, 26],
+                    [24, 6, 27],
+                    [22, 6, 25],
+                    [23, 6, 26],
+                    [26, 4, 28],
+                    [28, 1, 28], // a /28 VPC holds one /28 subnet
+                ],
+            },
+            {
+                requirement: `has no answer when the subnets would be smaller than /${SMALLEST_SUBNET_PREFIX}, AWS's smallest`,
+                rows: [
+                    [24, 17, undefined],
+                    [26, 5, undefined],
+                    [26, 6, undefined],
+                    [28, 2, undefined],
+                ],
+            },
+            {
+                requirement: "treats a count below one as one subnet",
+                rows: [
+                    [24, 1, 24],
+                    [24, 0, 24],
+                ],
+            },
+        ];
+
+        for (const { requirement, rows } of rules) {
+            it(requirement, () => {
+                for (const [vpcPrefix, count, prefix] of rows) {
+                    assert.equal(subnetPrefix(vpcPrefix, count), prefix, `/${vpcPrefix} for ${count}`);
+                }
+            });
+        }
+
+        it("fills a /24 VPC exactly with two /25 subnets", () => {
+            const vpc = cidr("10.30.0.0/24");
+            assert.equal(2 * 2 ** (32 - subnetPrefix(vpc.prefix, 2)!), vpc.last - vpc.first + 1);
         });
     });
 
