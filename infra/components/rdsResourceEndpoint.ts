@@ -3,8 +3,7 @@
 // this VPC, and a security group that admits MySQL from the function alone.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { MYSQL_PORT } from "../lib/constants";
-import { ownSecurityGroup, tcpBetweenGroups } from "../lib/network";
+import { mysqlOnlyGroup } from "../lib/network";
 import { describe, PARTITION } from "../lib/validate";
 import { requireValid } from "./args";
 import { requireSubnetIds } from "./sharedRdsResource";
@@ -96,24 +95,20 @@ export class RdsResourceEndpoint extends pulumi.ComponentResource {
         super("cross-account-rds:privatelink:RdsResourceEndpoint", name, {}, opts);
         const tags = args.tags;
 
-        const endpointSg = ownSecurityGroup(
+        const endpointSg = mysqlOnlyGroup(
             `${name}-endpoint-sg`,
-            "VPC endpoint to the shared RDS instance: MySQL from the function only",
-            args,
-            this,
-        );
-        tcpBetweenGroups(
             {
-                from: args.functionSecurityGroupId,
-                to: endpointSg.id,
-                port: MYSQL_PORT,
+                vpcId: args.vpcId,
+                tags: args.tags,
+                description: "VPC endpoint to the shared RDS instance: MySQL from the function only",
+                peer: { securityGroupId: args.functionSecurityGroupId, direction: "from" },
                 egress: {
                     name: `${name}-function-to-endpoint`,
                     description: "MySQL to the RDS instance through its PrivateLink resource endpoint",
                 },
                 ingress: { name: `${name}-endpoint-from-function`, description: "MySQL from the function" },
             },
-            { parent: this },
+            this,
         );
 
         // The endpoint can only be created once the share is accepted; inside one Organization with

@@ -4,8 +4,7 @@
 // writes routes in the other account and the two VPCs may overlap.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { MYSQL_PORT } from "../lib/constants";
-import { ownSecurityGroup, tcpBetweenGroups } from "../lib/network";
+import { mysqlOnlyGroup } from "../lib/network";
 import { accountIdProblem, describe, PARTITION } from "../lib/validate";
 import { ArgumentProblem, requireNoProblem, requireValid } from "./args";
 
@@ -164,27 +163,23 @@ export class SharedRdsResource extends pulumi.ComponentResource {
         super("cross-account-rds:privatelink:SharedRdsResource", name, {}, opts);
         const tags = args.tags;
 
-        const gatewaySg = ownSecurityGroup(
-            `${name}-gateway-sg`,
-            "VPC Lattice resource gateway: MySQL to the RDS instance only",
-            args,
-            this,
-        );
         // The gateway's rules govern only traffic from the gateway to the resource, so it needs egress
         // alone; the provider strips AWS's default allow-all egress from a new group. RDS sees the gateway's
         // addresses, never the consumers', so the ingress rule admits every consumer.
-        tcpBetweenGroups(
+        const gatewaySg = mysqlOnlyGroup(
+            `${name}-gateway-sg`,
             {
-                from: gatewaySg.id,
-                to: args.dbSecurityGroupId,
-                port: MYSQL_PORT,
+                vpcId: args.vpcId,
+                tags: args.tags,
+                description: "VPC Lattice resource gateway: MySQL to the RDS instance only",
+                peer: { securityGroupId: args.dbSecurityGroupId, direction: "to" },
                 egress: { name: `${name}-gateway-to-db`, description: "MySQL to the RDS instance" },
                 ingress: {
                     name: `${name}-db-from-gateway`,
                     description: "MySQL from the VPC Lattice resource gateway (PrivateLink consumers)",
                 },
             },
-            { parent: this },
+            this,
         );
 
         const subnetIds = pulumi.output(args.subnetIds).apply((ids) => {

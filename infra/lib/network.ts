@@ -234,3 +234,32 @@ export function interfaceEndpoint(name: string, args: InterfaceEndpointArgs): aw
         tags: args.tags,
     });
 }
+
+export interface MysqlOnlyGroupArgs extends OwnSecurityGroupArgs {
+    /** What the group admits, as its description says it. */
+    readonly description: string;
+    /** The one other group at the far end, and whether MySQL flows `to` it or `from` it. */
+    readonly peer: { readonly securityGroupId: pulumi.Input<string>; readonly direction: "to" | "from" };
+    /** The egress rule on the sending group. */
+    readonly egress: GroupRuleNaming;
+    /** The ingress rule on the receiving group. */
+    readonly ingress: GroupRuleNaming;
+}
+
+/**
+ * A component's own group whose only path is MySQL to or from one other group (both rules of it): the
+ * PrivateLink gateway's and endpoint's groups, as the policy pack requires them.
+ */
+export function mysqlOnlyGroup(
+    name: string,
+    args: MysqlOnlyGroupArgs,
+    parent: pulumi.Resource,
+): aws.ec2.SecurityGroup {
+    const group = ownSecurityGroup(name, args.description, args, parent);
+    const [from, to] =
+        args.peer.direction === "to"
+            ? [group.id, args.peer.securityGroupId]
+            : [args.peer.securityGroupId, group.id];
+    tcpBetweenGroups({ from, to, port: MYSQL_PORT, egress: args.egress, ingress: args.ingress }, { parent });
+    return group;
+}

@@ -7,6 +7,7 @@ import {
     interfaceEndpoint,
     isolatedSubnetPrefix,
     isolatedVpc,
+    mysqlOnlyGroup,
     ownSecurityGroup,
     tcpBetweenGroups,
     tcpRule,
@@ -172,6 +173,40 @@ describe("infra/lib/network: the network pieces both stacks build the same way",
             assert.equal(inputs.ingress, undefined);
             assert.equal(inputs.egress, undefined);
         });
+    });
+
+    describe("mysqlOnlyGroup", () => {
+        for (const direction of ["to", "from"] as const) {
+            it(`gives the group one MySQL path ${direction} the peer group: egress on the sender, ingress on the receiver`, async () => {
+                const name = uniqueName(`net-mysql-${direction}`);
+                const { opts, declared } = declarations();
+                const parent = new pulumi.ComponentResource("test:network:Owner", name, {}, opts);
+                const group = mysqlOnlyGroup(
+                    `${name}-sg`,
+                    {
+                        vpcId: "vpc-0c0c0c0c0c0c0c0c0",
+                        description: "MySQL only",
+                        peer: { securityGroupId: PEER_SG, direction },
+                        egress: { name: `${name}-out`, description: "MySQL out" },
+                        ingress: { name: `${name}-in`, description: "MySQL in" },
+                    },
+                    parent,
+                );
+                const own = await promiseOf(group.id);
+                const [sender, receiver] = direction === "to" ? [own, PEER_SG] : [PEER_SG, own];
+                const out = (await recorded(EGRESS, `${name}-out`)).inputs;
+                const into = (await recorded(INGRESS, `${name}-in`)).inputs;
+                assert.deepEqual(
+                    [out.securityGroupId, out.referencedSecurityGroupId, out.fromPort, out.toPort],
+                    [sender, receiver, 3306, 3306],
+                );
+                assert.deepEqual(
+                    [into.securityGroupId, into.referencedSecurityGroupId, into.fromPort, into.toPort],
+                    [receiver, sender, 3306, 3306],
+                );
+                assert.equal(declared.find((d) => d.resource === group)?.parent, parent);
+            });
+        }
     });
 
     describe("tcpRule", () => {
