@@ -16,7 +16,6 @@ import {
     MASTER_USERNAME,
 } from "../../infra/config";
 import { program } from "../../infra/program";
-import { parseCidr, subnetPrefix } from "../../infra/lib/cidr";
 import { PROJECT } from "../../infra/lib/constants";
 import { isolatedSubnetPrefix } from "../../infra/lib/network";
 import { formatProblem, readStackFile } from "../../infra/lib/stackFiles";
@@ -582,45 +581,49 @@ describe("stack configuration (checkStackConfig)", () => {
     });
 
     describe("subnet sizing", () => {
-        it("gives a /24 VPC with 2 AZs two /25 subnets that exactly fill it", () => {
-            assert.strictEqual(
-                isolatedSubnetPrefix({ cidrBlock: "10.30.0.0/24", availabilityZoneCount: 2 }),
-                25,
-            );
-            assert.strictEqual(subnetPrefix(24, 2), 25);
-            // Two /25s of 128 addresses are the /24's 256.
-            const vpc = parseCidr("10.30.0.0/24")!;
-            assert.strictEqual(2 * 2 ** (32 - 25), vpc.last - vpc.first + 1);
-        });
+        // The database config admits VPCs of /16 to /24 and 2 to 6 zones.
+        const PREFIXES = { min: 16, max: 24 };
+        const ZONES = { min: 2, max: 6 };
 
-        it("uses /24 subnets wherever they fit, smaller ones in a small VPC", () => {
-            assert.strictEqual(subnetPrefix(16, 2), 24);
-            assert.strictEqual(subnetPrefix(16, 6), 24);
-            assert.strictEqual(subnetPrefix(22, 4), 24);
-            assert.strictEqual(subnetPrefix(22, 6), 25);
-            assert.strictEqual(subnetPrefix(24, 3), 26);
-            assert.strictEqual(subnetPrefix(24, 6), 27);
-        });
-
-        it("finds no subnet size below AWS's /28, and every size config admits fits", () => {
-            assert.strictEqual(subnetPrefix(26, 6), undefined);
-            assert.throws(
-                () => isolatedSubnetPrefix({ cidrBlock: "10.30.0.0/26", availabilityZoneCount: 6 }),
-                /10\.30\.0\.0\/26 has no room for 6 subnets/,
-            );
-            // Config admits VPCs of /16 to /24 and 2 to 6 zones: every combination fits.
-            for (let prefix = 16; prefix <= 24; prefix++) {
-                for (let zones = 2; zones <= 6; zones++) {
-                    assert.ok(subnetPrefix(prefix, zones)! <= 28, `/${prefix} with ${zones} zones`);
+        it("gives every VPC size and zone count the database config accepts isolated subnets that fit", () => {
+            for (let prefix = PREFIXES.min; prefix <= PREFIXES.max; prefix++) {
+                for (let zones = ZONES.min; zones <= ZONES.max; zones++) {
+                    const at = `/${prefix} with ${zones} zones`;
+                    const config = acceptedDatabase(
+                        withValues(DATABASE, {
+                            vpcCidr: `10.10.0.0/${prefix}`,
+                            availabilityZoneCount: String(zones),
+                        }),
+                    );
+                    assert.strictEqual(config.availabilityZoneCount, zones, at);
+                    const subnet = isolatedSubnetPrefix({
+                        cidrBlock: config.vpcCidr,
+                        availabilityZoneCount: zones,
+                    });
+                    assert.ok(subnet <= 28, at);
+                    assert.ok(
+                        zones * 2 ** (32 - subnet) <= 2 ** (32 - prefix),
+                        `${at}: the subnets fit the VPC`,
+                    );
                 }
             }
         });
 
-        it("accepts a /24 database VPC with the most zones config allows", () => {
-            const config = acceptedDatabase(
-                withValues(DATABASE, { vpcCidr: "10.10.0.0/24", availabilityZoneCount: "6" }),
-            );
-            assert.strictEqual(config.availabilityZoneCount, 6);
+        it("refuses a VPC size or zone count just outside those ranges, naming the range", () => {
+            for (const vpcCidr of [`10.0.0.0/${PREFIXES.min - 1}`, `10.10.0.0/${PREFIXES.max + 1}`]) {
+                refuses(
+                    withValues(DATABASE, { vpcCidr }),
+                    key("vpcCidr"),
+                    /must have a prefix between \/16 and \/24$/,
+                );
+            }
+            for (const zones of [ZONES.min - 1, ZONES.max + 1]) {
+                refuses(
+                    withValues(DATABASE, { availabilityZoneCount: String(zones) }),
+                    key("availabilityZoneCount"),
+                    /must be a whole number from 2 to 6$/,
+                );
+            }
         });
     });
 });
