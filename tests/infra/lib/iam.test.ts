@@ -12,72 +12,117 @@ import {
     toPolicyJson,
 } from "../../../infra/lib/iam";
 
+type Pair = readonly [pattern: string, value: string];
+
+/** A matching rule: pairs that match, pairs that do not, and pairs only one whole-value glob would match. */
+interface MatchRule {
+    readonly requirement: string;
+    readonly matching?: readonly Pair[];
+    readonly notMatching?: readonly Pair[];
+    readonly onlyAsOneGlob?: readonly Pair[];
+}
+
+/** One test per rule, each pair checked against `match` (and, for `onlyAsOneGlob`, against globMatch). */
+function itMatchesPerRule(
+    match: (pattern: string, value: string) => boolean,
+    rules: readonly MatchRule[],
+): void {
+    for (const { requirement, matching = [], notMatching = [], onlyAsOneGlob = [] } of rules) {
+        it(requirement, () => {
+            const shown = (pattern: string, value: string) =>
+                `${JSON.stringify(pattern)} ~ ${JSON.stringify(value)}`;
+            for (const [pattern, value] of matching) {
+                assert.equal(match(pattern, value), true, shown(pattern, value));
+            }
+            for (const [pattern, value] of notMatching) {
+                assert.equal(match(pattern, value), false, `not ${shown(pattern, value)}`);
+            }
+            for (const [pattern, value] of onlyAsOneGlob) {
+                assert.equal(globMatch(pattern, value), true, `one glob: ${shown(pattern, value)}`);
+                assert.equal(match(pattern, value), false, `not ${shown(pattern, value)}`);
+            }
+        });
+    }
+}
+
 describe("infra/lib/iam: policy documents and IAM's pattern matching", () => {
     describe("globMatch", () => {
-        it("lets * stand for any run of characters, the empty run and newlines included", () => {
-            assert.equal(globMatch("s3:Get*", "s3:GetObject"), true);
-            assert.equal(globMatch("s3:Get*", "s3:Get"), true);
-            assert.equal(globMatch("*", ""), true);
-            assert.equal(globMatch("a*c", "a\nb\nc"), true);
-            assert.equal(globMatch("s3:Get*", "s3:PutObject"), false);
-        });
+        const literal = ["a.b", "a+b", "(x)", "[ab]", "a|b", "^a$", "a{2}", "a\\b", "a/b", "a-b"];
+        itMatchesPerRule(globMatch, [
+            {
+                requirement: "lets * stand for any run of characters, the empty run and newlines included",
+                matching: [
+                    ["s3:Get*", "s3:GetObject"],
+                    ["s3:Get*", "s3:Get"],
+                    ["*", ""],
+                    ["a*c", "a\nb\nc"],
+                ],
+                notMatching: [["s3:Get*", "s3:PutObject"]],
+            },
+            {
+                requirement: "lets ? stand for exactly one character",
+                matching: [["a?c", "abc"]],
+                notMatching: [
+                    ["a?c", "ac"],
+                    ["a?c", "abbc"],
+                ],
+            },
+            {
+                requirement: "matches the whole value, never a part of it",
+                notMatching: [
+                    ["Get", "xGetx"],
+                    ["*Get", "xGetx"],
+                    ["Get*", "xGet"],
+                    ["", "x"],
+                ],
+            },
+            {
+                requirement: "takes every other character literally, regular-expression syntax included",
+                matching: literal.map((pattern) => [pattern, pattern] as const),
+                notMatching: [
+                    ["a.b", "axb"],
+                    ["a+b", "aab"],
+                    ["[ab]", "a"],
+                    ["a|b", "a"],
+                    ["a{2}", "aa"],
+                    ["a\\b", "a\b"],
+                ],
+            },
+            {
+                requirement: "is case-sensitive",
+                notMatching: [["role/Reader", "role/reader"]],
+            },
+        ]);
 
-        it("lets ? stand for exactly one character", () => {
-            assert.equal(globMatch("a?c", "abc"), true);
-            assert.equal(globMatch("a?c", "ac"), false);
-            assert.equal(globMatch("a?c", "abbc"), false);
-        });
-
-        it("matches the whole value, never a part of it", () => {
-            assert.equal(globMatch("Get", "xGetx"), false);
-            assert.equal(globMatch("*Get", "xGetx"), false);
-            assert.equal(globMatch("Get*", "xGet"), false);
-            assert.equal(globMatch("", "x"), false);
-        });
-
-        it("takes every other character literally, regular-expression syntax included", () => {
-            const literal = ["a.b", "a+b", "(x)", "[ab]", "a|b", "^a$", "a{2}", "a\\b", "a/b", "a-b"];
-            for (const pattern of literal) {
-                assert.equal(globMatch(pattern, pattern), true, pattern);
-            }
-            assert.equal(globMatch("a.b", "axb"), false);
-            assert.equal(globMatch("a+b", "aab"), false);
-            assert.equal(globMatch("[ab]", "a"), false);
-            assert.equal(globMatch("a|b", "a"), false);
-            assert.equal(globMatch("a{2}", "aa"), false);
-            assert.equal(globMatch("a\\b", "a\b"), false);
-        });
-
-        it("is case-sensitive unless asked otherwise", () => {
-            assert.equal(globMatch("role/Reader", "role/reader"), false);
+        it("ignores case when asked to", () => {
             assert.equal(globMatch("role/Reader", "role/reader", { ignoreCase: true }), true);
         });
     });
 
     describe("actionMatches", () => {
-        it("compares actions case-insensitively, as IAM does", () => {
-            assert.equal(actionMatches("secretsmanager:Get*", "SecretsManager:GetSecretValue"), true);
-            assert.equal(actionMatches("STS:assumerole", "sts:AssumeRole"), true);
-            assert.equal(actionMatches("kms:*", "KMS:Decrypt"), true);
-        });
-
-        it("does not let a prefix cover another service or action", () => {
-            assert.equal(actionMatches("secretsmanager:Get*", "secretsmanager:PutSecretValue"), false);
-            assert.equal(actionMatches("kms:*", "kms2:Decrypt"), false);
-            assert.equal(actionMatches("sts:AssumeRole", "sts:AssumeRoleWithWebIdentity"), false);
-        });
+        itMatchesPerRule(actionMatches, [
+            {
+                requirement: "compares actions case-insensitively, as IAM does",
+                matching: [
+                    ["secretsmanager:Get*", "SecretsManager:GetSecretValue"],
+                    ["STS:assumerole", "sts:AssumeRole"],
+                    ["kms:*", "KMS:Decrypt"],
+                ],
+            },
+            {
+                requirement: "does not let a prefix cover another service or action",
+                notMatching: [
+                    ["secretsmanager:Get*", "secretsmanager:PutSecretValue"],
+                    ["kms:*", "kms2:Decrypt"],
+                    ["sts:AssumeRole", "sts:AssumeRoleWithWebIdentity"],
+                ],
+            },
+        ]);
     });
 
     describe("arnMatches", () => {
-        type Pair = readonly [pattern: string, value: string];
         const ACCOUNT_PATTERN = "arn:aws:secretsmanager:*:111111112974:secret:db-*";
-        /** ARN patterns against values: pairs that match, pairs that do not, and pairs only one glob would match. */
-        const rules: ReadonlyArray<{
-            readonly requirement: string;
-            readonly matching?: readonly Pair[];
-            readonly notMatching?: readonly Pair[];
-            readonly onlyAsOneGlob?: readonly Pair[];
-        }> = [
+        itMatchesPerRule(arnMatches, [
             {
                 requirement: "matches the six parts one by one, the resource part keeping its own colons",
                 matching: [
@@ -113,22 +158,7 @@ describe("infra/lib/iam: policy documents and IAM's pattern matching", () => {
                 matching: [["*", "arn:aws:iam::111111112974:root"]],
                 notMatching: [["arn:aws:iam::*:root", "*"]],
             },
-        ];
-
-        for (const { requirement, matching = [], notMatching = [], onlyAsOneGlob = [] } of rules) {
-            it(requirement, () => {
-                for (const [pattern, value] of matching) {
-                    assert.equal(arnMatches(pattern, value), true, `${pattern} ~ ${value}`);
-                }
-                for (const [pattern, value] of notMatching) {
-                    assert.equal(arnMatches(pattern, value), false, `${pattern} !~ ${value}`);
-                }
-                for (const [pattern, value] of onlyAsOneGlob) {
-                    assert.equal(globMatch(pattern, value), true, `one glob: ${pattern} ~ ${value}`);
-                    assert.equal(arnMatches(pattern, value), false, `${pattern} !~ ${value}`);
-                }
-            });
-        }
+        ]);
     });
 
     describe("documents and their JSON", () => {
