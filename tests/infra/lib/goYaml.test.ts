@@ -129,31 +129,50 @@ describe("infra/lib/goYaml: YAML typed as go-yaml v2 types it, written as Go wri
     });
 
     describe("goJson", () => {
-        it("sorts object keys by their UTF-8 bytes, as Go does, not by UTF-16 code units", () => {
-            // U+FF21 (EF BC A1) sorts before U+1F600 (F0 9F 98 80) in bytes, after it in UTF-16.
-            assert.equal(
-                json("{b: 1, a: 2, B: 3, '~': 4, 'é': 5, '\uff21': 6, '\u{1f600}': 7}"),
-                '{"B":3,"a":2,"b":1,"~":4,"é":5,"\uff21":6,"\u{1f600}":7}',
-            );
-        });
+        /** [YAML, the JSON Go writes for it] rows, by rule. */
+        const writes: ReadonlyArray<{
+            readonly requirement: string;
+            readonly rows: ReadonlyArray<[string, string]>;
+        }> = [
+            {
+                // U+FF21 (EF BC A1) sorts before U+1F600 (F0 9F 98 80) in bytes, after it in UTF-16.
+                requirement: "sorts object keys by their UTF-8 bytes, as Go does, not by UTF-16 code units",
+                rows: [
+                    [
+                        "{b: 1, a: 2, B: 3, '~': 4, 'é': 5, '\uff21': 6, '\u{1f600}': 7}",
+                        '{"B":3,"a":2,"b":1,"~":4,"é":5,"\uff21":6,"\u{1f600}":7}',
+                    ],
+                ],
+            },
+            {
+                requirement:
+                    "writes integers exactly, and floats in Go's notation (exponent below 1e-6 and from 1e21)",
+                rows: [
+                    [
+                        "[18446744073709551615, -9223372036854775808]",
+                        "[18446744073709551615,-9223372036854775808]",
+                    ],
+                    [
+                        "[1e21, 1e20, 1e-7, 0.000001, 1.5, -0.0, 8.40]",
+                        "[1e+21,100000000000000000000,1e-7,0.000001,1.5,-0,8.4]",
+                    ],
+                ],
+            },
+            {
+                requirement: "writes null, booleans and strings as JSON",
+                rows: [
+                    ['[~, yes, off, "a\\"b", "line\\nbreak"]', '[null,true,false,"a\\"b","line\\nbreak"]'],
+                ],
+            },
+        ];
 
-        it("writes integers exactly, and floats in Go's notation (exponent below 1e-6 and from 1e21)", () => {
-            assert.equal(
-                json("[18446744073709551615, -9223372036854775808]"),
-                "[18446744073709551615,-9223372036854775808]",
-            );
-            assert.equal(
-                json("[1e21, 1e20, 1e-7, 0.000001, 1.5, -0.0, 8.40]"),
-                "[1e+21,100000000000000000000,1e-7,0.000001,1.5,-0,8.4]",
-            );
-        });
-
-        it("writes null, booleans and strings as JSON", () => {
-            assert.equal(
-                json('[~, yes, off, "a\\"b", "line\\nbreak"]'),
-                '[null,true,false,"a\\"b","line\\nbreak"]',
-            );
-        });
+        for (const { requirement, rows } of writes) {
+            it(requirement, () => {
+                for (const [yaml, expected] of rows) {
+                    assert.equal(json(yaml), expected, yaml);
+                }
+            });
+        }
 
         it("refuses NaN and infinities, naming where they are", () => {
             const problems: DecodeProblem[] = [];
