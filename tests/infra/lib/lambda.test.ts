@@ -4,7 +4,14 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as aws from "@pulumi/aws";
-import { actionMatches, arnMatches, asList, policyDocument, toPolicyJson } from "../../../infra/lib/iam";
+import {
+    actionMatches,
+    arnMatches,
+    asList,
+    policyDocument,
+    POLICY_VERSION,
+    toPolicyJson,
+} from "../../../infra/lib/iam";
 import {
     FUNCTION_PACKAGES,
     functionCodePathOptions,
@@ -38,17 +45,18 @@ describe("infra/lib/lambda: what every VPC Lambda of the project shares", () => 
 
     describe("lambdaTrustPolicy", () => {
         it("lets only the Lambda service assume the role, on behalf of this account only", () => {
-            assert.deepEqual(JSON.parse(toPolicyJson(lambdaTrustPolicy(ACCOUNT))), {
-                Version: "2012-10-17",
-                Statement: [
-                    {
-                        Effect: "Allow",
-                        Principal: { Service: "lambda.amazonaws.com" },
-                        Action: "sts:AssumeRole",
-                        Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } },
-                    },
-                ],
-            });
+            const document = JSON.parse(toPolicyJson(lambdaTrustPolicy(ACCOUNT))) as {
+                Version: string;
+                Statement: Array<Record<string, unknown>>;
+            };
+            assert.equal(document.Version, POLICY_VERSION);
+            assert.equal(document.Statement.length, 1, "one statement");
+            const [trust] = document.Statement;
+            assert.deepEqual(Object.keys(trust).sort(), ["Action", "Condition", "Effect", "Principal"]);
+            assert.equal(trust.Effect, "Allow");
+            assert.deepEqual(trust.Principal, { Service: "lambda.amazonaws.com" }, "the Lambda service only");
+            assert.deepEqual(asList(trust.Action as string | string[]), ["sts:AssumeRole"]);
+            assert.deepEqual(trust.Condition, { StringEquals: { "aws:SourceAccount": ACCOUNT } });
         });
 
         it("names the account it is given", () => {
