@@ -8,7 +8,8 @@ import { isOpenCidr } from "../infra/lib/cidr";
 import { MYSQL_PORT } from "../infra/lib/constants";
 import { isAccountId } from "../infra/lib/validate";
 import { packConfig, packConfigSchema } from "./config";
-import { flagRule, resourceRule } from "./resourceRule";
+import { FLAG_RULES } from "./flags";
+import { resourceRule } from "./resourceRule";
 import {
     inlinePermissions,
     securityGroupRulePermissions,
@@ -17,15 +18,8 @@ import {
     type Permission,
 } from "./network";
 
-export const privatelinkNoTransitiveSharing: ResourceValidationPolicy = flagRule(
-    {
-        name: "privatelink-no-transitive-sharing",
-        description: "Resource configurations cannot be associated with a shareable service network.",
-    },
-    aws.vpclattice.ResourceConfiguration,
-    { property: "allowAssociationToShareableServiceNetwork", required: false, awsDefault: true },
-    "The resource configuration may be associated with a shareable service network, through which the consumer could share the database onward; set allowAssociationToShareableServiceNetwork: false.",
-);
+export const privatelinkNoTransitiveSharing: ResourceValidationPolicy =
+    FLAG_RULES.privatelinkNoTransitiveSharing;
 
 export const privatelinkArnConfiguration: ResourceValidationPolicy = resourceRule(
     {

@@ -3,17 +3,13 @@
 import * as aws from "@pulumi/aws";
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { isAutoNameOf } from "./autoName";
-import { flagRule, resourceRule } from "./resourceRule";
+import { FLAG_RULES } from "./flags";
+import { resourceRule } from "./resourceRule";
 import { awsManagedKeyProblem } from "./secrets";
 
 export const MIN_BACKUP_DAYS = 7;
 
-export const rdsNotPublic: ResourceValidationPolicy = flagRule(
-    { name: "rds-not-public", description: "RDS instances are not publicly accessible." },
-    aws.rds.Instance,
-    { property: "publiclyAccessible", required: false, awsDefault: false },
-    "The RDS instance is publicly accessible; set publiclyAccessible: false and reach it through VPC peering or a PrivateLink resource endpoint.",
-);
+export const rdsNotPublic: ResourceValidationPolicy = FLAG_RULES.rdsNotPublic;
 
 export const rdsEncryptedWithCmk: ResourceValidationPolicy = resourceRule(
     {
@@ -30,12 +26,7 @@ export const rdsEncryptedWithCmk: ResourceValidationPolicy = resourceRule(
     },
 );
 
-export const rdsDeletionProtection: ResourceValidationPolicy = flagRule(
-    { name: "rds-deletion-protection", description: "RDS instances have deletion protection on." },
-    aws.rds.Instance,
-    { property: "deletionProtection", required: true, awsDefault: false },
-    "The RDS instance has no deletion protection; set deletionProtection: true (config deletionProtection).",
-);
+export const rdsDeletionProtection: ResourceValidationPolicy = FLAG_RULES.rdsDeletionProtection;
 
 export const rdsBackupRetention: ResourceValidationPolicy = resourceRule(
     {

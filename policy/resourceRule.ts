@@ -28,31 +28,3 @@ export function resourceRule<TResource extends Resource, TArgs>(
         }),
     };
 }
-
-/** One boolean property of a resource and the value it must have. */
-export interface Flag<K extends string> {
-    readonly property: K;
-    readonly required: boolean;
-    /** What AWS applies when the property is left unset. */
-    readonly awsDefault: boolean;
-}
-
-/**
- * A policy that `flag.property` of every `resourceClass` is `flag.required`, an unset one counting as AWS's
- * default; `message` says what is wrong and what to set.
- */
-export function flagRule<
-    TResource extends Resource,
-    TArgs,
-    K extends keyof Unwrap<NonNullable<TArgs>> & string,
->(
-    policy: Pick<ResourceValidationPolicy, "name" | "description">,
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    resourceClass: { new (name: string, args: TArgs, ...rest: any[]): TResource },
-    flag: Flag<K>,
-    message: string,
-): ResourceValidationPolicy {
-    return resourceRule(policy, resourceClass, (resource) =>
-        (resource[flag.property] ?? flag.awsDefault) !== flag.required ? message : undefined,
-    );
-}

@@ -2,7 +2,8 @@
 // use an AWS-managed key) and its resource policy can never be made public.
 import * as aws from "@pulumi/aws";
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { flagRule, resourceRule } from "./resourceRule";
+import { FLAG_RULES } from "./flags";
+import { resourceRule } from "./resourceRule";
 
 const USE_OWN_KEY = "set kmsKeyId to a customer-managed aws.kms.Key's arn";
 
@@ -31,12 +32,7 @@ export const secretCustomerManagedKey: ResourceValidationPolicy = resourceRule(
     },
 );
 
-export const secretPolicyBlockPublic: ResourceValidationPolicy = flagRule(
-    { name: "secret-policy-block-public", description: "Secret resource policies set blockPublicPolicy." },
-    aws.secretsmanager.SecretPolicy,
-    { property: "blockPublicPolicy", required: true, awsDefault: false },
-    "The secret's resource policy does not block public policies; set blockPublicPolicy: true.",
-);
+export const secretPolicyBlockPublic: ResourceValidationPolicy = FLAG_RULES.secretPolicyBlockPublic;
 
 export const kmsKeyRotation: ResourceValidationPolicy = resourceRule(
     { name: "kms-key-rotation", description: "Symmetric KMS keys rotate automatically." },
