@@ -43,40 +43,47 @@ export const mysqlRule = (
         { name },
     );
 
-/** A security group of its own (`group.id`) and its one MySQL rule, as each privatelink side declares them. */
-function ownGroupWithMysqlRule(
-    group: {
-        readonly vpcId: string;
-        readonly description: string;
+/**
+ * One privatelink side in `vpcId`: a security group of its own, its one MySQL rule, and what that group
+ * guards (the resource gateway or the resource endpoint) in `subnetIds`, with only that group.
+ */
+function privatelinkSide(side: {
+    readonly vpcId: string;
+    readonly subnetIds: string[];
+    readonly group: { readonly description: string; readonly name: string; readonly id: string };
+    readonly rule: { readonly type: string; readonly name: string };
+    readonly guarded: {
+        readonly type: string;
         readonly name: string;
-        readonly id: string;
-    },
-    rule: { readonly type: string; readonly name: string },
-): PolicyResourceRecord[] {
-    const { vpcId, description, name, id } = group;
+        readonly props: Record<string, unknown>;
+    };
+}): PolicyResourceRecord[] {
+    const { vpcId, subnetIds, group, rule, guarded } = side;
     return [
-        resource(T.securityGroup, { vpcId, description }, { name, id }),
-        mysqlRule(rule.type, rule.name, id),
+        resource(
+            T.securityGroup,
+            { vpcId, description: group.description },
+            { name: group.name, id: group.id },
+        ),
+        mysqlRule(rule.type, rule.name, group.id),
+        resource(
+            guarded.type,
+            { vpcId, subnetIds, securityGroupIds: [group.id], ...guarded.props },
+            { name: guarded.name },
+        ),
     ];
 }
 
 /** What the database stack declares for one privatelink consumer. */
 export function databaseSide(): PolicyResourceRecord[] {
     return [
-        ...ownGroupWithMysqlRule(
-            { vpcId: "vpc-db", description: "resource gateway -> RDS 3306", name: "db-rgw", id: "sg-rgw" },
-            { type: T.egressRule, name: "rgw-to-rds" },
-        ),
-        resource(
-            T.resourceGateway,
-            {
-                vpcId: "vpc-db",
-                subnetIds: ["subnet-a", "subnet-b"],
-                securityGroupIds: ["sg-rgw"],
-                ipAddressType: "IPV4",
-            },
-            { name: "db-gateway" },
-        ),
+        ...privatelinkSide({
+            vpcId: "vpc-db",
+            subnetIds: ["subnet-a", "subnet-b"],
+            group: { description: "resource gateway -> RDS 3306", name: "db-rgw", id: "sg-rgw" },
+            rule: { type: T.egressRule, name: "rgw-to-rds" },
+            guarded: { type: T.resourceGateway, name: "db-gateway", props: { ipAddressType: "IPV4" } },
+        }),
         resource(
             T.resourceConfiguration,
             {
@@ -94,25 +101,22 @@ export function databaseSide(): PolicyResourceRecord[] {
 
 /** What a privatelink consumer stack declares. */
 export function consumerSide(): PolicyResourceRecord[] {
-    return [
-        ...ownGroupWithMysqlRule(
-            { vpcId: "vpc-c", description: "resource endpoint", name: "endpoint", id: "sg-ep" },
-            { type: T.ingressRule, name: "endpoint-from-fn" },
-        ),
-        resource(
-            T.vpcEndpoint,
-            {
-                vpcId: "vpc-c",
+    return privatelinkSide({
+        vpcId: "vpc-c",
+        subnetIds: ["subnet-c"],
+        group: { description: "resource endpoint", name: "endpoint", id: "sg-ep" },
+        rule: { type: T.ingressRule, name: "endpoint-from-fn" },
+        guarded: {
+            type: T.vpcEndpoint,
+            name: "db-endpoint",
+            props: {
                 vpcEndpointType: "Resource",
                 resourceConfigurationArn:
                     "arn:aws:vpc-lattice:us-east-1:111111112974:resourceconfiguration/rcfg-1",
-                subnetIds: ["subnet-c"],
-                securityGroupIds: ["sg-ep"],
                 privateDnsEnabled: true,
             },
-            { name: "db-endpoint" },
-        ),
-    ];
+        },
+    });
 }
 
 export function share(name: string, allowExternalPrincipals: boolean, arn = SHARE_ARN): PolicyResourceRecord {
