@@ -10,7 +10,15 @@ import {
     validateCrossAccountRoleArgs,
     validatePermissions,
 } from "../../infra/components/crossAccountRole";
-import { assertRefuses, neverRecorded, parsedPolicy, providerRef, recorded, uniqueName } from "./support";
+import {
+    assertRefusedBeforeDeclaring,
+    assertRefuses,
+    neverRecorded,
+    parsedPolicy,
+    providerRef,
+    recorded,
+    uniqueName,
+} from "./support";
 import { TYPE } from "../support/resourceTypes";
 
 const CONSUMER = OTHER_ACCOUNT_ID;
@@ -369,30 +377,27 @@ describe("CrossAccountRole", () => {
         });
 
         it("refuses a bad argument with an InputPropertyError before declaring anything", async () => {
-            const name = uniqueName("car-bad");
-            assertRefuses(
-                () =>
-                    new CrossAccountRole(
-                        name,
-                        args({
-                            trustedPrincipalArns: [FETCH_ROWS, `arn:aws:iam::${TEST_ACCOUNT_ID}:role/x`],
-                        }),
-                    ),
-                "trustedPrincipalArns[1]",
-                new RegExp(`expected ${CONSUMER}`),
-            );
-            const broad = uniqueName("car-bad");
-            assertRefuses(
-                () =>
-                    new CrossAccountRole(
-                        broad,
-                        args({ permissions: [{ Effect: "Allow", Action: "*", Resource: "*" }] }),
-                    ),
-                "permissions[0].Action",
-            );
-            assert.ok(await neverRecorded(COMPONENT, name));
-            assert.strictEqual(cloud.find(COMPONENT, broad).length, 0);
-            assert.strictEqual(cloud.find(TYPE.role, name).length + cloud.find(TYPE.role, broad).length, 0);
+            await assertRefusedBeforeDeclaring(COMPONENT, "car-bad", [
+                {
+                    build: (name) =>
+                        new CrossAccountRole(
+                            name,
+                            args({
+                                trustedPrincipalArns: [FETCH_ROWS, `arn:aws:iam::${TEST_ACCOUNT_ID}:role/x`],
+                            }),
+                        ),
+                    path: "trustedPrincipalArns[1]",
+                    detail: new RegExp(`expected ${CONSUMER}`),
+                },
+                {
+                    build: (name) =>
+                        new CrossAccountRole(
+                            name,
+                            args({ permissions: [{ Effect: "Allow", Action: "*", Resource: "*" }] }),
+                        ),
+                    path: "permissions[0].Action",
+                },
+            ]);
         });
 
         it("declares no inline policy for a role whose permissions come from grants", async () => {

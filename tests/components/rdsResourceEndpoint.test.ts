@@ -9,7 +9,7 @@ import {
 import {
     assertChildren,
     assertMysqlRule,
-    assertNothingDeclared,
+    assertRefusedBeforeDeclaring,
     assertOwnSecurityGroup,
     assertRefuses,
     declarations,
@@ -285,20 +285,21 @@ describe("RdsResourceEndpoint", () => {
         ]);
 
         it("refuses a bad argument with an InputPropertyError and declares nothing, not even itself", async () => {
-            const name = uniqueName("rre-bad");
-            assertRefuses(
-                () =>
-                    new RdsResourceEndpoint(
-                        name,
-                        args({ acceptShareInvitation: true, resourceShareArn: undefined }),
-                    ),
-                "resourceShareArn",
-            );
-            assertRefuses(
-                () => new RdsResourceEndpoint(`${name}-x`, args({ resourceConfigurationArn: "rcfg" })),
-                "resourceConfigurationArn",
-            );
-            await assertNothingDeclared(COMPONENT, name);
+            await assertRefusedBeforeDeclaring(COMPONENT, "rre-bad", [
+                {
+                    build: (name) =>
+                        new RdsResourceEndpoint(
+                            name,
+                            args({ acceptShareInvitation: true, resourceShareArn: undefined }),
+                        ),
+                    path: "resourceShareArn",
+                },
+                {
+                    build: (name) =>
+                        new RdsResourceEndpoint(name, args({ resourceConfigurationArn: "rcfg" })),
+                    path: "resourceConfigurationArn",
+                },
+            ]);
         });
     });
 });

@@ -123,6 +123,30 @@ export function assertRefuses(build: () => unknown, propertyPath: string, detail
     });
 }
 
+/** The component built, under `name`, with one bad argument; `path` (and `detail`) as for `assertRefuses`. */
+export interface Refusal {
+    readonly build: (name: string) => unknown;
+    readonly path: string;
+    readonly detail?: RegExp;
+}
+
+/**
+ * Asserts that each refusal throws the InputPropertyError for its path (`assertRefuses`), each under its own
+ * name from `namePrefix`, and that under none of those names was anything declared, the component included.
+ */
+export async function assertRefusedBeforeDeclaring(
+    componentType: string,
+    namePrefix: string,
+    refusals: readonly Refusal[],
+): Promise<void> {
+    const names = refusals.map(({ build, path, detail }) => {
+        const name = uniqueName(namePrefix);
+        assertRefuses(() => build(name), path, detail);
+        return name;
+    });
+    await Promise.all(names.map((name) => assertNothingDeclared(componentType, name)));
+}
+
 /**
  * Asserts that the recorded security group rule `rule` (ingress or egress) is described and passes exactly
  * TCP 3306 between the group `securityGroupId` and the group `peerGroupId`, no address range.
