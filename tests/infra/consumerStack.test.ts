@@ -1,20 +1,19 @@
 import * as assert from "assert";
 import { ConsumerRecord, DATABASE_EXPORT_NAMES } from "../../infra/contract";
 import { evaluate } from "../../plan/policyEval";
-import { Plan, planStack, StackPlan } from "../../plan/run";
+import { Plan, StackPlan } from "../../plan/run";
 import { DeployedStack } from "../../plan/mockCloud";
 import {
     all,
     consumer,
-    DEFAULT_ORGANIZATION,
     inputRows,
     only,
+    planFromConfig,
     planPair,
     policy,
     ruleResources,
     securityGroupId,
     shippedConfig,
-    stackFromConfig,
     zoneIdsOf,
 } from "../support/stacks";
 
@@ -324,11 +323,7 @@ describe("consumer stacks (Pulumi.engineering.yaml and Pulumi.analytics.yaml, fe
             [DATABASE_STACK]: { outputs, secretOutputNames: ["consumerExternalIds"] },
         });
         const consumerWith = (stacks: Record<string, DeployedStack>, patch: Record<string, unknown> = {}) =>
-            planStack(
-                stackFromConfig("engineering", { ...shippedConfig("engineering"), ...patch }),
-                DEFAULT_ORGANIZATION,
-                stacks,
-            );
+            planFromConfig("engineering", { ...shippedConfig("engineering"), ...patch }, stacks);
         const withRecord = (change: Partial<ConsumerRecord>) =>
             deployed({
                 ...pair.database.exports,
@@ -396,11 +391,7 @@ describe("consumer stacks (Pulumi.engineering.yaml and Pulumi.analytics.yaml, fe
 
         it("a privatelink record whose database zones this account does not have", async () => {
             const analyticsWith = (outputs: Record<string, unknown>) =>
-                planStack(
-                    stackFromConfig("analytics", shippedConfig("analytics")),
-                    DEFAULT_ORGANIZATION,
-                    deployed(outputs),
-                );
+                planFromConfig("analytics", shippedConfig("analytics"), deployed(outputs));
             await assert.rejects(
                 analyticsWith({ ...pair.database.exports, availabilityZoneIds: ["use1-az9"] }),
                 /none of the zones use1-az9 \(zone ids\).*need at least one zone in common/s,

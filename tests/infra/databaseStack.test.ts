@@ -2,18 +2,18 @@ import * as assert from "assert";
 import { DATABASE_EXPORT_NAMES } from "../../infra/contract";
 import { nameFor } from "../../infra/stacks/names";
 import { evaluate } from "../../plan/policyEval";
-import { planStack, StackPlan } from "../../plan/run";
+import { StackPlan } from "../../plan/run";
 import { qualifiedName } from "../../plan/stackFiles";
 import {
     all,
     DEFAULT_ORGANIZATION,
     only,
     planDatabase,
+    planFromConfig,
     policy,
     ruleResources,
     securityGroupId,
     shippedConfig,
-    stackFromConfig,
     zoneIdsOf,
 } from "../support/stacks";
 
@@ -35,7 +35,7 @@ function withConsumers(change: (consumers: Entry[]) => Entry[]): Record<string, 
 
 /** The database stack run over what its previous deployment exported. */
 function planOver(previous: Record<string, unknown>, config = shippedConfig("dev")): Promise<StackPlan> {
-    return planStack(stackFromConfig("dev", config), DEFAULT_ORGANIZATION, {
+    return planFromConfig("dev", config, {
         [qualifiedName(DEFAULT_ORGANIZATION, "dev")]: { outputs: previous },
     });
 }
@@ -605,12 +605,9 @@ describe("database stack (Pulumi.dev.yaml under mocks: a peering and a privateli
 
         it("reads its previous outputs even when they are marked secret, so the guards never fail open", async () => {
             const message = await refusal(
-                planStack(
-                    stackFromConfig("dev", {
-                        ...shippedConfig("dev"),
-                        "cross-account-rds:dbName": "harvest",
-                    }),
-                    DEFAULT_ORGANIZATION,
+                planFromConfig(
+                    "dev",
+                    { ...shippedConfig("dev"), "cross-account-rds:dbName": "harvest" },
                     {
                         [qualifiedName(DEFAULT_ORGANIZATION, "dev")]: {
                             outputs: previous(),

@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import type { PolicyJson } from "../../infra/lib/iam";
-import { MockCloud } from "../../plan/mockCloud";
+import { DeployedStack, MockCloud } from "../../plan/mockCloud";
 import { Plan, planAll, planStack, PlannedResource, StackPlan } from "../../plan/run";
 import { DEFAULT_ORGANIZATION } from "../../plan/runStack";
 import { loadStackSet, PlanStack, ROOT, stackFromConfig, stackSet } from "../../plan/stackFiles";
@@ -18,9 +18,18 @@ export function shippedConfig(stack: ShippedStack): Record<string, unknown> {
     return parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")).config;
 }
 
-/** The database stack alone (its own previous deployment: none, unless given). */
+/** The stack `stack` alone from a config map, over what `deployed` holds (other stacks, its own previous run). */
+export function planFromConfig(
+    stack: string,
+    config: Record<string, unknown>,
+    deployed: Record<string, DeployedStack> = {},
+): Promise<StackPlan> {
+    return planStack(stackFromConfig(stack, config), DEFAULT_ORGANIZATION, deployed);
+}
+
+/** The database stack alone (its own previous deployment: none). */
 export function planDatabase(config = shippedConfig("dev"), stack = "dev"): Promise<StackPlan> {
-    return planStack(stackFromConfig(stack, config), DEFAULT_ORGANIZATION);
+    return planFromConfig(stack, config);
 }
 
 /**
