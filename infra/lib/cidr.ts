@@ -81,18 +81,6 @@ export function subnetPrefix(vpcPrefix: number, count: number): number | undefin
     return prefix <= SMALLEST_SUBNET_PREFIX ? prefix : undefined;
 }
 
-/** Why `count` subnets do not fit in `vpc`, with the arithmetic, or undefined when they do. */
-export function subnetFitProblem(vpc: Cidr, count: number): string | undefined {
-    if (subnetPrefix(vpc.prefix, count) !== undefined) {
-        return undefined;
-    }
-    const available = 2 ** (SMALLEST_SUBNET_PREFIX - vpc.prefix);
-    return (
-        `${vpc.text} holds at most ${available} subnets of /${SMALLEST_SUBNET_PREFIX} (AWS's smallest), ` +
-        `but availabilityZoneCount asks for ${count}; use a larger block or fewer zones`
-    );
-}
-
 /** Why `cidr` overlaps one of `others` (each with the key it came from), or undefined when it overlaps none. */
 export function overlapProblem(
     cidr: Cidr,

@@ -6,9 +6,6 @@ import type * as pulumi from "@pulumi/pulumi";
 
 export const POLICY_VERSION = "2012-10-17";
 
-/** A statement whose inputs are all resolved: what a validator inside an `apply` receives. */
-export type ResolvedStatement = pulumi.Unwrap<aws.iam.PolicyStatement>;
-
 /** A policy document as it appears in JSON (what AWS stores and what the evaluator reads). */
 export interface PolicyJson {
     Version: string;
@@ -56,11 +53,6 @@ export function oneOrMany<T>(values: readonly T[]): T | T[] {
 
 export function rootArn(accountId: string, partition = "aws"): string {
     return `arn:${partition}:iam::${accountId}:root`;
-}
-
-/** The partition (`aws`, `aws-cn`, ...) named by an ARN, or undefined when it is not an ARN. */
-export function partitionOf(arn: string): string | undefined {
-    return /^arn:(aws[a-z-]*):/.exec(arn)?.[1];
 }
 
 /** IAM's pattern matching: `*` any run of characters, `?` exactly one. */

@@ -33,8 +33,8 @@ export function isolatedSubnetPrefix(
     args: Pick<IsolatedVpcArgs, "cidrBlock" | "availabilityZoneCount">,
 ): number {
     const vpc = parseCidr(args.cidrBlock);
-    const prefix = vpc && subnetPrefix(vpc.prefix, args.availabilityZoneCount);
-    if (prefix === undefined || prefix === null) {
+    const prefix = vpc ? subnetPrefix(vpc.prefix, args.availabilityZoneCount) : undefined;
+    if (prefix === undefined) {
         throw new Error(`${args.cidrBlock} has no room for ${args.availabilityZoneCount} subnets`);
     }
     return prefix;

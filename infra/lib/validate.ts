@@ -86,11 +86,6 @@ export function roleNameProblem(value: unknown): string | undefined {
         : `${describe(value)} is not an IAM role name (1-64 of [A-Za-z0-9+=,.@_-])`;
 }
 
-/** The account id inside an IAM principal ARN (role, user, root or assumed role), or undefined if malformed. */
-export function principalAccountId(arn: string): string | undefined {
-    return IAM_PRINCIPAL_ARN.exec(arn)?.[3];
-}
-
 /** Why `value` is not a principal ARN of the `aws` partition (and of `accountId` when given). */
 export function principalArnProblem(value: unknown, accountId?: string): string | undefined {
     const match = typeof value === "string" ? IAM_PRINCIPAL_ARN.exec(value) : null;

@@ -9,7 +9,6 @@ import {
     parseCidr,
     PREFERRED_SUBNET_PREFIX,
     SMALLEST_SUBNET_PREFIX,
-    subnetFitProblem,
     subnetPrefix,
 } from "../../../infra/lib/cidr";
 
@@ -260,22 +259,6 @@ describe("infra/lib/cidr: IPv4 blocks, overlap and subnet sizing", () => {
         it("fills a /24 VPC exactly with two /25 subnets", () => {
             const vpc = cidr("10.30.0.0/24");
             assert.equal(2 * 2 ** (32 - subnetPrefix(vpc.prefix, 2)!), vpc.last - vpc.first + 1);
-        });
-    });
-
-    describe("subnetFitProblem", () => {
-        it("is silent when the zones fit", () => {
-            assert.equal(subnetFitProblem(cidr("10.10.0.0/16"), 6), undefined);
-            assert.equal(subnetFitProblem(cidr("10.10.0.0/26"), 4), undefined);
-        });
-
-        it("shows the arithmetic: how many /28 subnets the block holds against the zones asked for", () => {
-            assert.equal(
-                subnetFitProblem(cidr("10.10.0.0/26"), 5),
-                "10.10.0.0/26 holds at most 4 subnets of /28 (AWS's smallest), but availabilityZoneCount " +
-                    "asks for 5; use a larger block or fewer zones",
-            );
-            assert.match(subnetFitProblem(cidr("10.10.0.0/28"), 2) ?? "", /holds at most 1 subnets of \/28/);
         });
     });
 

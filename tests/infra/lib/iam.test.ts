@@ -5,7 +5,6 @@ import {
     asList,
     globMatch,
     oneOrMany,
-    partitionOf,
     policyDocument,
     POLICY_VERSION,
     rootArn,
@@ -206,21 +205,6 @@ describe("infra/lib/iam: policy documents and IAM's pattern matching", () => {
         it("rootArn names an account's root principal, in the aws partition unless told", () => {
             assert.equal(rootArn("111111112974"), "arn:aws:iam::111111112974:root");
             assert.equal(rootArn("111111112974", "aws-cn"), "arn:aws-cn:iam::111111112974:root");
-        });
-
-        it("partitionOf reads the partition of an ARN, and nothing from a non-ARN", () => {
-            assert.equal(partitionOf("arn:aws:iam::111111112974:root"), "aws");
-            assert.equal(partitionOf("arn:aws-us-gov:iam::111111112974:root"), "aws-us-gov");
-            assert.equal(partitionOf("arn:aws-cn:s3:::bucket"), "aws-cn");
-            for (const value of [
-                "111111112974",
-                "*",
-                "arn:azure:iam::1:root",
-                "arn::iam::1:root",
-                "xarn:aws:s3",
-            ]) {
-                assert.equal(partitionOf(value), undefined, value);
-            }
         });
     });
 });
