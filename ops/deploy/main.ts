@@ -13,7 +13,7 @@ import {
     resolveCredentials,
     type StackCredentials,
 } from "./credentials";
-import { classifyStacks, planWaves, PlanError, readStackFiles, type PlannedStack } from "./order";
+import { loadStacks, planWaves, PlanError, type PlannedStack } from "./order";
 import { findOnPath, PULUMI_MISSING } from "./pulumiCli";
 import { checkReadiness, runWaves, type Workspace } from "./run";
 
@@ -46,11 +46,7 @@ function prepare(args: Extract<DeployArgs, { help: false }>, deps: DeployDeps): 
     let waves: PlannedStack[][];
     let all: PlannedStack[];
     try {
-        const files = readStackFiles(dir);
-        if (files.length === 0) {
-            throw new PlanError(`no stack files (Pulumi.<stack>.yaml) in ${dir}`);
-        }
-        all = classifyStacks(files);
+        all = loadStacks(dir);
         waves = planWaves(all, args.stacks);
     } catch (err) {
         if (err instanceof PlanError) {

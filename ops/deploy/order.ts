@@ -160,15 +160,20 @@ export function planWaves(stacks: readonly PlannedStack[], only: readonly string
     return waves.filter((wave) => wave.length > 0);
 }
 
+/** Reads and classifies every stack file of `dir` (or `files`); refuses a directory without one. */
+export function loadStacks(dir: string, files?: readonly string[]): PlannedStack[] {
+    const stackFiles = readStackFiles(dir, files);
+    if (stackFiles.length === 0) {
+        throw new PlanError(`no stack files (Pulumi.<stack>.yaml) in ${dir}`);
+    }
+    return classifyStacks(stackFiles);
+}
+
 /** Reads, classifies and orders the stacks of `dir` in one call. */
 export function planFromDirectory(
     dir: string,
     only: readonly string[] = [],
     files?: readonly string[],
 ): PlannedStack[][] {
-    const stackFiles = readStackFiles(dir, files);
-    if (stackFiles.length === 0) {
-        throw new PlanError(`no stack files (Pulumi.<stack>.yaml) in ${dir}`);
-    }
-    return planWaves(classifyStacks(stackFiles), only);
+    return planWaves(loadStacks(dir, files), only);
 }
