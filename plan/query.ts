@@ -1,6 +1,5 @@
 // Reading a plan: resources by type, security-group rules in one shape, policy documents, and the check
 // list every link check adds to. Shared by the link checks (verify*.ts) and nothing else.
-import { parseCidr, cidrContains } from "../infra/lib/cidr";
 import { asList, PolicyJson } from "../infra/lib/iam";
 import { PlannedResource, StackPlan } from "./run";
 
@@ -165,12 +164,6 @@ export function onlyPort(rule: Rule, port: number): boolean {
 }
 
 /** `inner` is a CIDR inside `outer`. */
-export function cidrWithin(inner: string, outer: string | undefined): boolean {
-    const a = parseCidr(inner);
-    const b = outer ? parseCidr(outer) : undefined;
-    return !!a && !!b && cidrContains(b, a);
-}
-
 export function describeRule(rule: Rule): string {
     const ports = rule.protocol === "-1" ? "all traffic" : `${rule.protocol}/${rule.fromPort}-${rule.toPort}`;
     return `${rule.declaredBy} (${ports} ${rule.direction === "ingress" ? "from" : "to"} ${rule.cidr ?? rule.peerSecurityGroupId})`;

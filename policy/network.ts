@@ -8,7 +8,7 @@ import {
     type ResourceValidationArgs,
     type ResourceValidationPolicy,
 } from "@pulumi/policy";
-import { cidrContains, isOpenCidr, parseCidr } from "../infra/lib/cidr";
+import { cidrWithin, isOpenCidr } from "../infra/lib/cidr";
 import { MYSQL_PORT } from "../infra/lib/constants";
 import { packConfig, packConfigSchema } from "./config";
 
@@ -120,14 +120,7 @@ function onIngress(check: PermissionCheck): ResourceValidation[] {
 
 /** Whether `cidr` lies inside one of `peers`. */
 export function withinPeers(cidr: string, peers: readonly string[]): boolean {
-    const inner = parseCidr(cidr);
-    return (
-        inner !== undefined &&
-        peers.some((peer) => {
-            const outer = parseCidr(peer);
-            return outer !== undefined && cidrContains(outer, inner);
-        })
-    );
+    return peers.some((peer) => cidrWithin(cidr, peer));
 }
 
 const allowedList = (peers: readonly string[]) =>

@@ -62,6 +62,13 @@ export function cidrContains(outer: Cidr, inner: Cidr): boolean {
     return outer.first <= inner.first && inner.last <= outer.last;
 }
 
+/** Whether the block written `inner` lies inside the block written `outer`; false when either is no block. */
+export function cidrWithin(inner: string, outer: string | undefined): boolean {
+    const a = parseCidr(inner);
+    const b = outer === undefined ? undefined : parseCidr(outer);
+    return a !== undefined && b !== undefined && cidrContains(b, a);
+}
+
 export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
     return a.first <= b.last && b.first <= a.last;
 }
