@@ -127,6 +127,9 @@ export function defaultFunctionRoleName(consumerName: string): string {
 
 const NAME = /^[a-z][a-z0-9-]{0,30}$/;
 
+/** Every VPC of the project, the database's and each consumer's: /16 to /24. */
+const vpcCidrProblem = (value: string) => cidrProblem(value, { minPrefix: 16, maxPrefix: 24 });
+
 /** A refinement from a shared check: `problem` says why a value is refused, or undefined. */
 function refined<T extends z.ZodType>(schema: T, problem: (value: z.output<T>) => string | undefined) {
     return schema.superRefine((value, ctx) => {
@@ -225,7 +228,7 @@ const consumerEntry = z
                     `${describe(issue.input)} is not a network path; use "peering" or "privatelink"`,
             })
             .default("peering"),
-        vpcCidr: refined(jsonText, (v) => cidrProblem(v, { minPrefix: 16, maxPrefix: 24 })),
+        vpcCidr: refined(jsonText, vpcCidrProblem),
         functionRoleName: refined(jsonText, roleNameProblem).optional(),
         deployerPrincipalArns: z.array(jsonText).optional(),
         // Never echoed: the value is a secret.
@@ -267,7 +270,7 @@ const commonShape = {
 
 const databaseSchema = z.strictObject({
     ...commonShape,
-    vpcCidr: refined(text, (v) => cidrProblem(v, { minPrefix: 16, maxPrefix: 24 })),
+    vpcCidr: refined(text, vpcCidrProblem),
     dbName: refined(text, schemaNameProblem).default("fruits_veggies"),
     dbInstanceClass: refined(text, (v) =>
         /^db\.[a-z0-9]+\.[a-z0-9]+$/.test(v)

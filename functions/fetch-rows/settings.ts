@@ -15,6 +15,7 @@
 // DB_QUERY_TIMEOUT_MS     no        5000          per-query timeout, 100..300000
 // The AWS SDK reads its own variables (AWS_REGION, credentials, AWS_ENDPOINT_URL_STS, ...) itself.
 import { identifierProblem, schemaNameProblem } from "../../infra/lib/mysql";
+import { externalIdProblem } from "../../infra/lib/validate";
 import { settingsError } from "./errors";
 
 export type TlsMode = "rds" | "off";
@@ -39,7 +40,6 @@ export type Env = Readonly<Record<string, string | undefined>>;
 
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]{1,512}$/;
-const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 const HOST = /^[A-Za-z0-9.-]{1,253}$|^\[?[0-9A-Fa-f:]{2,39}\]?$/;
 
 function raw(env: Env, name: string): string | undefined {
@@ -69,7 +69,7 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
 export function readSettings(env: Env): Settings {
     const roleArn = required(env, "DB_ACCESS_ROLE_ARN", ROLE_ARN, "an IAM role ARN");
     const externalIdRaw = raw(env, "DB_ACCESS_EXTERNAL_ID");
-    if (externalIdRaw !== undefined && !EXTERNAL_ID.test(externalIdRaw)) {
+    if (externalIdRaw !== undefined && externalIdProblem(externalIdRaw) !== undefined) {
         throw settingsError("DB_ACCESS_EXTERNAL_ID", "is malformed (2-1224 characters of [\\w+=,.@:/-])");
     }
     const secretArn = required(env, "DB_SECRET_ARN", SECRET_ARN, "a Secrets Manager secret ARN");
