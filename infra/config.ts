@@ -119,7 +119,7 @@ export interface ConfigProblem {
 export type ConfigCheck = { ok: true; config: StackConfig } | { ok: false; problems: ConfigProblem[] };
 
 /** The deterministic function role name both stacks agree on unless configured. */
-export function defaultFunctionRoleName(consumerName: string): string {
+function defaultFunctionRoleName(consumerName: string): string {
     return `${PROJECT}-${consumerName}-fetch-rows`;
 }
 

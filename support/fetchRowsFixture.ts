@@ -10,7 +10,7 @@ export const EXTERNAL_ID = "engineering-fetch-rows";
 export const SECRET_ARN = "arn:aws:secretsmanager:us-east-1:111111112974:secret:fruits-veggies-reader-AbCdEf";
 
 /** A BIGINT beyond 2^53: a double would round it to 9007199254740992. */
-export const BIG_STOCK = "9007199254740993";
+const BIG_STOCK = "9007199254740993";
 
 /** The rows as the function must return them (DECIMAL numbers, BIGINT strings, DATE text). */
 export const SEED_ROWS = [

@@ -83,7 +83,7 @@ interface Binaries {
 let binariesPromise: Promise<Binaries> | undefined;
 
 /** Finds mariadbd, mariadb-install-db and openssl, installing the Debian packages when missing (as root). */
-export function ensureBinaries(): Promise<Binaries> {
+function ensureBinaries(): Promise<Binaries> {
     binariesPromise ??= (async () => {
         const lookup = () => ({
             mariadbd: findBinary(["mariadbd", "mysqld"]),

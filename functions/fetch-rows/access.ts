@@ -28,12 +28,12 @@ export interface Access {
 
 const ASSUMED_ROLE_SECONDS = 3600;
 /** Share of the TTL after which a warm call starts a background refresh. */
-export const REFRESH_AT = 0.8;
+const REFRESH_AT = 0.8;
 /** Longest wait before retrying a failed background refresh (shorter for short TTLs). */
-export const MAX_RETRY_DELAY_MS = 5000;
+const MAX_RETRY_DELAY_MS = 5000;
 
 /** Parses the SecretString; the error never includes the value. */
-export function parseSecret(value: string | undefined): DbSecret {
+function parseSecret(value: string | undefined): DbSecret {
     if (value === undefined) throw new Error("the secret has no SecretString");
     let parsed: unknown;
     try {

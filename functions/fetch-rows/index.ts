@@ -56,7 +56,7 @@ function isAccessDenied(error: FetchRowsError): boolean {
 }
 
 /** mysql2 pool options for a secret: small, kept alive, bounded waits, lossless value types. */
-export function poolOptions(settings: Settings, secret: DbSecret): PoolOptions {
+function poolOptions(settings: Settings, secret: DbSecret): PoolOptions {
     return {
         host: settings.host,
         port: settings.port,

@@ -152,7 +152,7 @@ export function validatePermissions(statements: aws.iam.PolicyStatement[], argNa
  * that reach roles, secrets or keys. Deny statements are not restricted because a broad deny only narrows
  * access. Values that are still unresolved are skipped; call it again once known.
  */
-export function permissionsProblem(
+function permissionsProblem(
     statements: aws.iam.PolicyStatement[],
     argName = "permissions",
 ): ArgumentProblem | undefined {

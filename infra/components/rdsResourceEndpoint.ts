@@ -32,14 +32,14 @@ const RESOURCE_SHARE_ARN = new RegExp(
     `^arn:${PARTITION}:ram:[a-z0-9-]+:\\d{12}:resource-share/[0-9a-f-]{36}$`,
 );
 
-export function resourceConfigurationArnProblem(arn: unknown): string | undefined {
+function resourceConfigurationArnProblem(arn: unknown): string | undefined {
     return typeof arn === "string" && RESOURCE_CONFIGURATION_ARN.test(arn)
         ? undefined
         : `${describe(arn)} is not a VPC Lattice resource configuration ARN ` +
               `(arn:${PARTITION}:vpc-lattice:<region>:<account>:resourceconfiguration/rcfg-...)`;
 }
 
-export function resourceShareArnProblem(arn: unknown): string | undefined {
+function resourceShareArnProblem(arn: unknown): string | undefined {
     return typeof arn === "string" && RESOURCE_SHARE_ARN.test(arn)
         ? undefined
         : `${describe(arn)} is not a RAM resource share ARN (arn:${PARTITION}:ram:<region>:<account>:resource-share/<id>)`;

@@ -45,8 +45,8 @@ export interface SecretResourcePolicyArgs {
     readonly readers: readonly string[];
 }
 
-export const READER_SECRET_ACTIONS = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"];
-export const READER_KEY_ACTIONS = ["kms:Decrypt", "kms:DescribeKey"];
+const READER_SECRET_ACTIONS = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"];
+const READER_KEY_ACTIONS = ["kms:Decrypt", "kms:DescribeKey"];
 const DEFAULT_RECOVERY_WINDOW_IN_DAYS = 7;
 const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 
@@ -101,10 +101,7 @@ export function secretResourcePolicy(args: SecretResourcePolicyArgs): aws.iam.Po
  * Why a list of reader ARNs is refused, or undefined. Entries still unresolved are skipped: the component
  * checks the list again once they are known.
  */
-export function readersProblem(
-    readers: readonly unknown[],
-    argName = "readers",
-): ArgumentProblem | undefined {
+function readersProblem(readers: readonly unknown[], argName = "readers"): ArgumentProblem | undefined {
     if (!Array.isArray(readers)) {
         return {
             propertyPath: argName,
@@ -140,7 +137,7 @@ export function readersProblem(
 }
 
 /** Readers need a key ARN (not an alias) to be granted decrypt in their own account's policies. */
-export function kmsKeyArnProblem(arn: unknown): string | undefined {
+function kmsKeyArnProblem(arn: unknown): string | undefined {
     return typeof arn === "string" && KMS_KEY_ARN.test(arn)
         ? undefined
         : `${describe(arn)} is not a KMS key ARN (arn:aws:kms:<region>:<id>:key/<id>)`;

@@ -44,7 +44,7 @@ const DB_INSTANCE_ARN = new RegExp(`^arn:${PARTITION}:rds:[a-z0-9-]+:\\d{12}:db:
 const MIN_GATEWAY_SUBNETS = 2;
 
 /** Why `name` cannot name the component: its gateway and configuration are autonamed from it. */
-export function latticeNameProblem(name: unknown): string | undefined {
+function latticeNameProblem(name: unknown): string | undefined {
     if (typeof name !== "string" || !LATTICE_NAME.test(name) || /^(rgw|rcfg)-/.test(name)) {
         return (
             `${describe(name)} cannot name a resource gateway: use lowercase letters, digits and single ` +
@@ -58,7 +58,7 @@ export function latticeNameProblem(name: unknown): string | undefined {
 }
 
 /** Why `ids` (the argument `key`) is not a list of distinct subnet ids of at least `min` entries (outputs inside pass). */
-export function subnetIdsProblem(key: string, ids: unknown, min: number): ArgumentProblem | undefined {
+function subnetIdsProblem(key: string, ids: unknown, min: number): ArgumentProblem | undefined {
     if (!Array.isArray(ids)) {
         return { propertyPath: key, problem: `${describe(ids)} is not a list of subnet ids` };
     }
@@ -95,7 +95,7 @@ export function requireSubnetIds(key: string, ids: unknown, min: number): void {
     requireNoProblem(subnetIdsProblem(key, ids, min));
 }
 
-export function dbInstanceArnProblem(arn: unknown): string | undefined {
+function dbInstanceArnProblem(arn: unknown): string | undefined {
     return typeof arn === "string" && DB_INSTANCE_ARN.test(arn)
         ? undefined
         : `${describe(arn)} is not an RDS DB instance ARN (arn:${PARTITION}:rds:<region>:<account>:db:<identifier>)`;

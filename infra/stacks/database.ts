@@ -276,7 +276,7 @@ function consumerRecord(consumer: ConsumerSpec, arns: RecordArns): pulumi.Output
  * What the consumer's deployer does in this account through PeeredVpcPair's accepter side: accept a
  * peering into this VPC from the consumer's account, set its DNS option, and route back.
  */
-export function peeringAccepterStatements(
+function peeringAccepterStatements(
     config: DatabaseStackConfig,
     consumer: ConsumerSpec,
     vpcId: string,

@@ -66,7 +66,7 @@ export async function readDatabaseStack(config: ConsumerStackConfig): Promise<Da
 }
 
 /** Why this consumer stack may not deploy against its record: each message names the keys on both sides. */
-export function recordProblems(
+function recordProblems(
     config: ConsumerStackConfig,
     stackName: string,
     exports: Pick<DatabaseExports, "region" | "accountId">,
