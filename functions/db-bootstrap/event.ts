@@ -5,8 +5,7 @@
 // change replaces the Invocation, whose old copy would then run "delete").
 //
 // Closure-serialisation rules as in index.ts: named imports only, no classes, no module-level side effects.
-import { identifierProblem, readerUserProblem, schemaNameProblem } from "../../infra/lib/mysql";
-import { schemaFingerprint } from "./schema";
+import { schemaFingerprint, schemaProblems } from "./schema";
 
 /** What a database stack bootstraps. */
 export interface BootstrapSchema {
@@ -56,11 +55,7 @@ const ACTIONS: readonly string[] = ["create", "update", "delete"];
  * field, on a name infra/lib/mysql refuses.
  */
 export function bootstrapInput(schema: BootstrapSchema): string {
-    const problems = [
-        ["database", schemaNameProblem(schema.database)],
-        ["table", identifierProblem(schema.table)],
-        ["readerUser", readerUserProblem(schema.readerUser)],
-    ].filter(([, problem]) => problem !== undefined);
+    const problems = schemaProblems(schema);
     if (problems.length > 0) {
         throw new Error(
             `bootstrapInput: ${problems.map(([field, problem]) => `${field} ${problem}`).join("; ")}`,
@@ -141,13 +136,8 @@ export function bootstrapRequest(event: unknown, defaults: SchemaDefaults): Boot
     const table = field(input, { table: "vegetables", ...defaults }, "table", "the default table");
     const readerUser = field(input, defaults, "readerUser", "READER_USER");
     const seedSampleRows = field(input, defaults, "seedSampleRows", "SEED_SAMPLE_ROWS");
-    for (const [key, problem] of [
-        ["database", schemaNameProblem(database)],
-        ["table", identifierProblem(table)],
-        ["readerUser", readerUserProblem(readerUser)],
-    ] as const) {
-        if (problem !== undefined) throw new Error(`"${key}" ${problem}`);
-    }
+    const [problem] = schemaProblems({ database, table, readerUser });
+    if (problem !== undefined) throw new Error(`"${problem[0]}" ${problem[1]}`);
     if (typeof seedSampleRows !== "boolean") throw new Error('"seedSampleRows" must be true or false');
     const request: BootstrapRequest = {
         action,

@@ -18,6 +18,7 @@ import { escape, escapeId } from "mysql2";
 import { createConnection } from "mysql2/promise";
 import type { Connection, ConnectionOptions, ResultSetHeader } from "mysql2/promise";
 import { readerUserProblem, schemaNameProblem } from "../../infra/lib/mysql";
+import { SECRET_ARN } from "../../infra/lib/validate";
 import { bootstrapRequest } from "./event";
 import type { BootstrapRequest, LifecycleAction, SchemaDefaults } from "./event";
 import { bootstrapStatements, describeStatements, schemaFingerprint } from "./schema";
@@ -94,7 +95,7 @@ export function readSettings(env: NodeJS.ProcessEnv): BootstrapSettings {
         ["MASTER_SECRET_ARN", masterSecretArn],
         ["READER_SECRET_ARN", readerSecretArn],
     ]) {
-        if (!/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@!-]+$/.test(value)) {
+        if (!SECRET_ARN.test(value)) {
             throw stepError("settings", `${name} is not a Secrets Manager secret ARN`);
         }
     }

@@ -39,16 +39,31 @@ const SAMPLE_ROWS: ReadonlyArray<readonly [number, string, string, string, strin
     [6, "Potato", "brown", "0.85", "9007199254740993", "2024-09-28"],
 ];
 
-function refuse(kind: string, problem: string | undefined): void {
-    // The problems never echo a value that is not a valid name: it may be anything, even SQL.
-    if (problem !== undefined) throw new Error(`db-bootstrap: invalid ${kind}: ${problem}`);
+/** The names a bootstrap sets up; each caller reports their problems in its own words. */
+export type SchemaField = "database" | "table" | "readerUser";
+
+/**
+ * Why infra/lib/mysql refuses any of the three names, as [field, problem] pairs in field order (empty when
+ * all are fine). `masterUser`, when known, may not be the reader. The problems never echo a value that is
+ * not a valid name: it may be anything, even SQL.
+ */
+export function schemaProblems(
+    names: { readonly [field in SchemaField]: unknown },
+    masterUser?: string,
+): Array<[SchemaField, string]> {
+    const problems: Array<[SchemaField, string | undefined]> = [
+        ["database", schemaNameProblem(names.database)],
+        ["table", identifierProblem(names.table)],
+        ["readerUser", readerUserProblem(names.readerUser, masterUser)],
+    ];
+    return problems.filter((pair): pair is [SchemaField, string] => pair[1] !== undefined);
 }
 
 function checkOptions(options: BootstrapOptions): void {
     if (typeof options !== "object" || options === null) throw new Error("db-bootstrap: options missing");
-    refuse("database name", schemaNameProblem(options.database));
-    refuse("table name", identifierProblem(options.table));
-    refuse("reader user name", readerUserProblem(options.readerUser));
+    const kinds = { database: "database name", table: "table name", readerUser: "reader user name" };
+    const [first] = schemaProblems(options);
+    if (first !== undefined) throw new Error(`db-bootstrap: invalid ${kinds[first[0]]}: ${first[1]}`);
     if (typeof options.seedSampleRows !== "boolean")
         throw new Error("db-bootstrap: seedSampleRows must be boolean");
     if (typeof options.requireTls !== "boolean") throw new Error("db-bootstrap: requireTls must be boolean");

@@ -15,7 +15,7 @@
 // DB_QUERY_TIMEOUT_MS     no        5000          per-query timeout, 100..300000
 // The AWS SDK reads its own variables (AWS_REGION, credentials, AWS_ENDPOINT_URL_STS, ...) itself.
 import { identifierProblem, schemaNameProblem } from "../../infra/lib/mysql";
-import { externalIdProblem } from "../../infra/lib/validate";
+import { externalIdProblem, SECRET_ARN } from "../../infra/lib/validate";
 import { settingsError } from "./errors";
 
 export type TlsMode = "rds" | "off";
@@ -39,7 +39,6 @@ export interface Settings {
 export type Env = Readonly<Record<string, string | undefined>>;
 
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
-const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]{1,512}$/;
 const HOST = /^[A-Za-z0-9.-]{1,253}$|^\[?[0-9A-Fa-f:]{2,39}\]?$/;
 
 function raw(env: Env, name: string): string | undefined {

@@ -101,6 +101,12 @@ export function principalArnProblem(value: unknown, accountId?: string): string 
     return undefined;
 }
 
+/**
+ * A Secrets Manager secret ARN: the name's characters (`/_+=.@-`, plus `!` for the `rds!...` secrets RDS
+ * manages) and at most 512 of them, plus the `-` and six random characters Secrets Manager appends.
+ */
+export const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@!-]{1,519}$/;
+
 export function externalIdProblem(value: unknown): string | undefined {
     return typeof value === "string" && EXTERNAL_ID.test(value)
         ? undefined
