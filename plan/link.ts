@@ -2,7 +2,8 @@
 // database stack's exports, and the pieces every check starts from (the function, its security groups,
 // the RDS instance and its security groups).
 import type { ConsumerRecord } from "../infra/contract";
-import { asList, Checks, of, Rule, rulesOf, T } from "./query";
+import { asList } from "../infra/lib/iam";
+import { Checks, of, Rule, rulesOf, T } from "./query";
 import { PlannedResource, StackPlan } from "./run";
 
 export interface Link {

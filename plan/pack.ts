@@ -2,7 +2,8 @@
 // pack owns every rule about one resource (RDS settings, open security groups, IAM wildcards, ...), the
 // plan's link checks own what joins the stacks. A mandatory violation fails the plan like a broken link.
 import { PROJECT } from "../infra/lib/constants";
-import { packConfigFromStacks, validateResources } from "../policy/run";
+import { packConfigFromStacks } from "../policy/config";
+import { validateResources } from "../policy/run";
 import { Plan } from "./run";
 
 export interface Violation {

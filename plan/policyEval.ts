@@ -1,7 +1,7 @@
 // A minimal IAM policy evaluator: enough of AWS's rules to decide who may assume a role or read a secret
 // under the policies this project writes. Explicit Deny wins, then any matching Allow; anything else is
 // denied, including every condition operator it does not know. Free of Pulumi so the offline plan can use it.
-import { arnMatches, asList, actionMatches, globMatch } from "../infra/lib/iam";
+import { arnMatches, asList, actionMatches, globMatch, rootAccountOf } from "../infra/lib/iam";
 import type { PolicyJson, PrincipalJson, StatementJson } from "../infra/lib/iam";
 
 export type { PolicyJson };
@@ -84,9 +84,9 @@ function principalCovers(principal: PrincipalJson, principalArn: string): boolea
             return true;
         }
         // An account id or its root ARN stands for every principal of that account.
-        const root = /^(?:arn:aws[a-z-]*:iam::)?(\d{12})(?::root)?$/.exec(entry);
+        const root = rootAccountOf(entry);
         if (root) {
-            return account === root[1];
+            return account === root;
         }
         return entry === identity || entry === principalArn;
     });

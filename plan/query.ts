@@ -1,9 +1,7 @@
-// Reading a plan: resources by type, security-group rules in one shape, policy documents, and the check
+// Reading a plan: resources by type, security-group rules in one shape, and the check
 // list every link check adds to. Shared by the link checks (verify*.ts) and nothing else.
-import { asList, PolicyJson } from "../infra/lib/iam";
+import { asList } from "../infra/lib/iam";
 import { PlannedResource, StackPlan } from "./run";
-
-export { asList };
 
 /** Resource types the link checks read. */
 export const T = {
@@ -54,15 +52,6 @@ export function of(plan: StackPlan, type: string): PlannedResource[] {
 
 export function idOf(r: PlannedResource): string {
     return String(r.id ?? r.state.arn ?? r.name);
-}
-
-/** A policy document given as JSON text or as an object; undefined when it is neither. */
-export function parsePolicy(document: unknown): PolicyJson | undefined {
-    try {
-        return typeof document === "string" ? (JSON.parse(document) as PolicyJson) : (document as PolicyJson);
-    } catch {
-        return undefined;
-    }
 }
 
 /** A firewall rule in one shape, whichever resource declared it. */
@@ -148,7 +137,7 @@ export function rulesOn(
 }
 
 /** The rule lets TCP `port` through. */
-export function coversPort(rule: Rule, port: number): boolean {
+function coversPort(rule: Rule, port: number): boolean {
     if (rule.protocol === "-1" || rule.protocol === "all") {
         return true;
     }

@@ -4,9 +4,8 @@
 import { SECRET_SHOWN } from "../infra/lib/stackFiles";
 import type { Violation } from "./pack";
 import { Check } from "./query";
-import { Plan, PlannedResource, resourceKey, StackPlan } from "./run";
-
-export const REDACTED = SECRET_SHOWN;
+import { Plan, PlannedResource, StackPlan } from "./run";
+import { resourceKey } from "./runStack";
 
 /** Keys whose values are secret by nature, whatever they hold. */
 const SECRET_KEYS = new Set(["secretString", "secretBinary", "password", "result", "bcryptHash"]);
@@ -14,13 +13,13 @@ const SECRET_KEYS = new Set(["secretString", "secretBinary", "password", "result
 /** A JSON-safe copy with secrets replaced, assets summarized and Outputs' unknowns made explicit. */
 export function redact(value: unknown, secrets: ReadonlySet<string>, key = ""): unknown {
     if (SECRET_KEYS.has(key) && value !== undefined) {
-        return REDACTED;
+        return SECRET_SHOWN;
     }
     if (typeof value === "string") {
         let text = value;
         for (const secret of secrets) {
             if (secret && text.includes(secret)) {
-                text = text.split(secret).join(REDACTED);
+                text = text.split(secret).join(SECRET_SHOWN);
             }
         }
         return text;
@@ -66,7 +65,7 @@ function policyPrincipals(document: unknown): string[] {
 }
 
 /** The few settings of a resource worth a glance, as `key=value` pairs. */
-export function settingsOf(r: PlannedResource): string[] {
+function settingsOf(r: PlannedResource): string[] {
     const i = r.inputs;
     const pick = (...keys: string[]) =>
         keys.filter((k) => i[k] !== undefined && i[k] !== "").map((k) => `${k}=${JSON.stringify(i[k])}`);
@@ -185,7 +184,7 @@ function redactedExports(plan: StackPlan): Record<string, unknown> {
     return Object.fromEntries(
         Object.entries(plan.exports).map(([key, value]) => [
             key,
-            plan.secretExports.includes(key) ? REDACTED : redact(value, plan.secretValues),
+            plan.secretExports.includes(key) ? SECRET_SHOWN : redact(value, plan.secretValues),
         ]),
     );
 }
@@ -241,7 +240,7 @@ export function onReplace(r: PlannedResource): string {
 }
 
 /** `inputs` (a JSON-safe copy) with every value that reached the engine as a Pulumi secret replaced. */
-export function withoutSecretInputs(
+function withoutSecretInputs(
     inputs: Record<string, unknown>,
     paths: readonly string[],
 ): Record<string, unknown> {
@@ -251,7 +250,7 @@ export function withoutSecretInputs(
         let node: Record<string, unknown> = copy;
         keys.slice(0, -1).forEach((k) => (node = (node?.[k] ?? {}) as Record<string, unknown>));
         if (node && keys.length) {
-            node[keys[keys.length - 1]] = REDACTED;
+            node[keys[keys.length - 1]] = SECRET_SHOWN;
         }
     }
     return copy;

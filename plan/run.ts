@@ -7,8 +7,6 @@ import { MockCloud, RecordedResource } from "./mockCloud";
 import { DeclaredOptions, resourceKey, runStack } from "./runStack";
 import { PlanStack, qualifiedName, StackSet } from "./stackFiles";
 
-export { resourceKey };
-
 export interface PlannedResource extends RecordedResource {
     /** `type::name` of the parent component, when the resource has one. */
     readonly parent?: string;

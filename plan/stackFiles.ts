@@ -44,7 +44,7 @@ export class StackFileError extends Error {
 let project: ProjectConfig | undefined;
 
 /** The repository's project file, whose `config:` applies to every stack file planned. */
-export function projectConfig(): ProjectConfig {
+function projectConfig(): ProjectConfig {
     if (!project) {
         const read = readProjectFile(path.join(ROOT, "Pulumi.yaml"));
         if (!read.ok) {
@@ -56,7 +56,7 @@ export function projectConfig(): ProjectConfig {
 }
 
 /** Reads and checks one stack file; its problems, each naming file and key, when it cannot be planned. */
-export function loadStack(file: string): PlanStack | string[] {
+function loadStack(file: string): PlanStack | string[] {
     return checked(readStackFile(file, projectConfig()));
 }
 

@@ -1,10 +1,10 @@
 // The IAM chain of one consumer: its function's role may assume the data-access role, which trusts
 // exactly that role (and its external id), may read the reader secret (identity and resource policy),
 // and may decrypt it through its customer-managed key, only via Secrets Manager.
-import { PolicyJson } from "../infra/lib/iam";
+import { parsePolicy, PolicyJson } from "../infra/lib/iam";
 import { Link } from "./link";
 import { EvaluationRequest, evaluate } from "./policyEval";
-import { of, parsePolicy, T } from "./query";
+import { of, T } from "./query";
 import { PlannedResource, StackPlan } from "./run";
 
 function roleByArn(plan: StackPlan, arn: string): PlannedResource | undefined {

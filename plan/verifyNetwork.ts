@@ -4,7 +4,8 @@
 import { HTTPS_PORT, MYSQL_PORT } from "../infra/lib/constants";
 import { cidrsOverlap, parseCidr } from "../infra/lib/cidr";
 import { Link } from "./link";
-import { asList, idOf, of, rulesOn, T } from "./query";
+import { asList } from "../infra/lib/iam";
+import { idOf, of, rulesOn, T } from "./query";
 import { cidrWithin } from "../infra/lib/cidr";
 import { PlannedResource } from "./run";
 

@@ -5,7 +5,8 @@
 import { MYSQL_PORT } from "../infra/lib/constants";
 import { cidrsOverlap, parseCidr } from "../infra/lib/cidr";
 import { Link } from "./link";
-import { asList, describeRule, of, onlyPort, Rule, rulesOn, T } from "./query";
+import { asList } from "../infra/lib/iam";
+import { describeRule, of, onlyPort, Rule, rulesOn, T } from "./query";
 
 export function verifyPrivatelink(link: Link): void {
     const { db, consumer, c, record, rds, dbSgs, functionSgs, consumerVpc } = link;

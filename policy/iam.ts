@@ -5,7 +5,8 @@ import { validateResourceOfType, type ReportViolation, type ResourceValidationPo
 import {
     actionMatches,
     asList,
-    type PolicyJson,
+    parsePolicy,
+    rootAccountOf,
     type PrincipalJson,
     type StatementJson,
 } from "../infra/lib/iam";
@@ -17,15 +18,7 @@ const UNREADABLE = "is not a readable IAM policy document; pass a JSON policy wi
 
 /** The document's Allow statements; `undefined` when it is not a policy document. */
 function allowStatements(input: DocumentInput): StatementJson[] | undefined {
-    let doc: unknown = input;
-    if (typeof input === "string") {
-        try {
-            doc = JSON.parse(input);
-        } catch {
-            return undefined;
-        }
-    }
-    const statements = asList((doc as Partial<PolicyJson> | null)?.Statement);
+    const statements = asList(parsePolicy(input)?.Statement);
     if (
         statements.length === 0 ||
         statements.some((s) => typeof s !== "object" || s === null || Array.isArray(s))
@@ -42,8 +35,6 @@ function principals(principal: PrincipalJson | undefined): string[] {
     }
     return Object.values(principal).flatMap((v) => asList<string>(v));
 }
-
-const ACCOUNT_ROOT = /^(arn:aws[a-z-]*:iam::\d{12}:root|\d{12})$/;
 
 function conditionKeys(statement: StatementJson): string[] {
     return Object.values(statement.Condition ?? {}).flatMap((byKey) =>
@@ -81,7 +72,7 @@ export const iamTrustRootNeedsCondition: ResourceValidationPolicy = {
     validateResource: validateResourceOfType(aws.iam.Role, (role, _args, reportViolation) => {
         // An unreadable document is reported once, by iam-trust-no-wildcard-principal.
         for (const s of allowStatements(role.assumeRolePolicy) ?? []) {
-            const roots = principals(s.Principal).filter((p) => ACCOUNT_ROOT.test(p));
+            const roots = principals(s.Principal).filter((p) => rootAccountOf(p) !== undefined);
             const keys = conditionKeys(s);
             if (roots.length > 0 && !keys.includes("aws:principalarn") && !keys.includes("sts:externalid")) {
                 reportViolation(
@@ -167,7 +158,7 @@ export const iamNoWildcardActions: ResourceValidationPolicy = {
     ],
 };
 
-export const SENSITIVE_ACTIONS = ["sts:AssumeRole", "secretsmanager:GetSecretValue", "kms:Decrypt"] as const;
+const SENSITIVE_ACTIONS = ["sts:AssumeRole", "secretsmanager:GetSecretValue", "kms:Decrypt"] as const;
 
 const isWildcardResource = (resource: string) => resource === "*" || /[:/]\*$/.test(resource);
 

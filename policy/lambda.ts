@@ -20,7 +20,7 @@ export const lambdaInVpc: ResourceValidationPolicy = resourceRule(
 );
 
 /** Environment variable names that say "I hold a secret" (an `_ARN` of a secret is fine). */
-export const SECRET_ENV_NAME = /PASSWORD|PASSWD|SECRET(?!_ARN)|TOKEN|PRIVATE_KEY|KEY$/i;
+const SECRET_ENV_NAME = /PASSWORD|PASSWD|SECRET(?!_ARN)|TOKEN|PRIVATE_KEY|KEY$/i;
 const ARN = /^arn:aws[a-z-]*:/;
 const SECRET_VALUE = [
     /^(AKIA|ASIA)[A-Z0-9]{16}$/,

@@ -84,7 +84,7 @@ function permissionOf(rule: InlineRule): Permission {
 }
 
 /** Whether the permission lets TCP `port` through (all protocols and port ranges included). */
-export function allowsPort(permission: Permission, port: number): boolean {
+function allowsPort(permission: Permission, port: number): boolean {
     const protocol = (permission.protocol ?? "").toLowerCase();
     if (protocol === "-1" || protocol === "all") {
         return true;
@@ -119,7 +119,7 @@ function onIngress(check: PermissionCheck): ResourceValidation[] {
 }
 
 /** Whether `cidr` lies inside one of `peers`. */
-export function withinPeers(cidr: string, peers: readonly string[]): boolean {
+function withinPeers(cidr: string, peers: readonly string[]): boolean {
     return peers.some((peer) => cidrWithin(cidr, peer));
 }
 

@@ -7,7 +7,7 @@ import { FLAG_RULES } from "./flags";
 import { resourceRule } from "./resourceRule";
 import { awsManagedKeyProblem } from "./secrets";
 
-export const MIN_BACKUP_DAYS = 7;
+const MIN_BACKUP_DAYS = 7;
 
 export const rdsNotPublic: ResourceValidationPolicy = FLAG_RULES.rdsNotPublic;
 

@@ -39,6 +39,15 @@ export function toPolicyJson(
     return JSON.stringify(document);
 }
 
+/** A policy document given as JSON text or as an object; undefined when it is neither. */
+export function parsePolicy(document: unknown): PolicyJson | undefined {
+    try {
+        return typeof document === "string" ? (JSON.parse(document) as PolicyJson) : (document as PolicyJson);
+    } catch {
+        return undefined;
+    }
+}
+
 export function asList<T>(value: T | readonly T[] | undefined): T[] {
     if (value === undefined) {
         return [];
@@ -53,6 +62,12 @@ export function oneOrMany<T>(values: readonly T[]): T | T[] {
 
 export function rootArn(accountId: string, partition = "aws"): string {
     return `arn:${partition}:iam::${accountId}:root`;
+}
+
+/** The account a principal entry names as a whole (a bare account id or its root ARN); otherwise undefined. */
+export function rootAccountOf(entry: string): string | undefined {
+    const match = /^(?:arn:aws[a-z-]*:iam::(\d{12}):root|(\d{12}))$/.exec(entry);
+    return match ? (match[1] ?? match[2]) : undefined;
 }
 
 /** IAM's pattern matching: `*` any run of characters, `?` exactly one. */
