@@ -2,7 +2,9 @@
 // util.parseArgs with every mistake reported as one sentence that names the argument and points at --help,
 // one exit code per outcome, the checks made before anything runs, and the process entry point.
 import { parseArgs, type ParseArgsConfig } from "util";
+import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import type { SelectStack } from "./deploy/automation";
+import { findOnPath } from "./deploy/pulumiCli";
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -18,6 +20,16 @@ export interface CommandDeps {
     readonly findPulumi?: () => string | undefined;
     /** Default: `LocalWorkspace.selectStack`. */
     readonly selectStack?: SelectStack;
+}
+
+/** The Pulumi CLI a command would run (`deps.findPulumi`, default `pulumi` on the PATH of `deps.env`), or undefined. */
+export function pulumiOnPath(deps: Pick<CommandDeps, "env" | "findPulumi">): string | undefined {
+    return (deps.findPulumi ?? (() => findOnPath("pulumi", deps.env)))();
+}
+
+/** `deps.selectStack`, default `LocalWorkspace.selectStack`. */
+export function selectStackOf(deps: { readonly selectStack?: SelectStack }): SelectStack {
+    return deps.selectStack ?? ((args, opts) => LocalWorkspace.selectStack(args, opts));
 }
 
 export class UsageError extends Error {

@@ -263,3 +263,61 @@ export function mysqlOnlyGroup(
     tcpBetweenGroups({ from, to, port: MYSQL_PORT, egress: args.egress, ingress: args.ingress }, { parent });
     return group;
 }
+
+export interface FunctionWithEndpointsArgs {
+    readonly vpc: awsx.ec2.Vpc;
+    readonly region: string;
+    /** The AWS services the function calls, one interface endpoint each, named `${endpointPrefix}-<service>`. */
+    readonly services: readonly string[];
+    /** Prefix of each endpoint's resource name. */
+    readonly endpointPrefix: string;
+    /** The function's security group: its resource name and what it admits. */
+    readonly functionGroup: GroupRuleNaming;
+    /** The endpoints' shared security group: its resource name and what it admits. */
+    readonly endpointGroup: GroupRuleNaming;
+    /** The HTTPS egress rule on the function's group. */
+    readonly egress: GroupRuleNaming;
+    /** The HTTPS ingress rule on the endpoints' group. */
+    readonly ingress: GroupRuleNaming;
+    /** Tags for the groups and the endpoints (default none). */
+    readonly tags?: Record<string, string>;
+}
+
+export interface FunctionWithEndpoints {
+    /** The function's group: its other paths (MySQL) are the caller's to add. */
+    readonly functionGroup: aws.ec2.SecurityGroup;
+    /** The HTTPS rules from the function's group to the endpoints' group, egress first. */
+    readonly httpsRules: (aws.vpc.SecurityGroupIngressRule | aws.vpc.SecurityGroupEgressRule)[];
+    /** One per service, in the order given. */
+    readonly endpoints: aws.ec2.VpcEndpoint[];
+}
+
+/**
+ * A VPC function's security group and the interface endpoints it calls, behind a group of their own that
+ * admits HTTPS from the function's group only: the function reaches those AWS services and nothing else
+ * through them.
+ */
+export function functionWithEndpoints(args: FunctionWithEndpointsArgs): FunctionWithEndpoints {
+    const { vpc, tags } = args;
+    const group = ({ name, description }: GroupRuleNaming): aws.ec2.SecurityGroup =>
+        new aws.ec2.SecurityGroup(name, { vpcId: vpc.vpcId, description, tags });
+    const functionGroup = group(args.functionGroup);
+    const endpointGroup = group(args.endpointGroup);
+    const httpsRules = tcpBetweenGroups({
+        from: functionGroup.id,
+        to: endpointGroup.id,
+        port: HTTPS_PORT,
+        egress: args.egress,
+        ingress: args.ingress,
+    });
+    const endpoints = args.services.map((service) =>
+        interfaceEndpoint(`${args.endpointPrefix}-${service}`, {
+            vpc,
+            service,
+            region: args.region,
+            securityGroupId: endpointGroup.id,
+            tags,
+        }),
+    );
+    return { functionGroup, httpsRules, endpoints };
+}

@@ -6,10 +6,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { bootstrapInput, createBootstrapHandler } from "../../functions/db-bootstrap";
 import { SecretShare } from "../components/secretShare";
 import { DatabaseStackConfig } from "../config";
-import { HTTPS_PORT, MYSQL_PORT } from "../lib/constants";
+import { MYSQL_PORT } from "../lib/constants";
 import { toPolicyJson } from "../lib/iam";
 import { vpcFunction, vpcLambdaStatements } from "../lib/lambda";
-import { interfaceEndpoint, IsolatedVpc, tcpBetweenGroups } from "../lib/network";
+import { functionWithEndpoints, IsolatedVpc, tcpBetweenGroups } from "../lib/network";
 import { nameFor } from "./names";
 
 /** The table the function reads. */
@@ -36,27 +36,32 @@ export function bootstrapFunction(config: DatabaseStackConfig, deps: BootstrapDe
         seedSampleRows: config.seedSampleRows,
     };
 
-    const functionSg = new aws.ec2.SecurityGroup("db-bootstrap", {
-        vpcId: vpc.vpcId,
-        description: "Bootstrap function: MySQL to the database, HTTPS to the Secrets Manager endpoint",
-        tags,
-    });
-    const endpointSg = new aws.ec2.SecurityGroup("database-endpoints", {
-        vpcId: vpc.vpcId,
-        description: "Interface endpoints: HTTPS from the bootstrap function only",
+    const {
+        functionGroup: functionSg,
+        httpsRules,
+        endpoints: [secretsEndpoint],
+    } = functionWithEndpoints({
+        vpc,
+        region: config.region,
+        services: ["secretsmanager"],
+        endpointPrefix: "database",
+        functionGroup: {
+            name: "db-bootstrap",
+            description: "Bootstrap function: MySQL to the database, HTTPS to the Secrets Manager endpoint",
+        },
+        endpointGroup: {
+            name: "database-endpoints",
+            description: "Interface endpoints: HTTPS from the bootstrap function only",
+        },
+        egress: { name: "db-bootstrap-endpoints", description: "HTTPS to the Secrets Manager endpoint" },
+        ingress: {
+            name: "database-endpoints-https-from-bootstrap",
+            description: "HTTPS from the bootstrap function",
+        },
         tags,
     });
     const rules = [
-        ...tcpBetweenGroups({
-            from: functionSg.id,
-            to: endpointSg.id,
-            port: HTTPS_PORT,
-            egress: { name: "db-bootstrap-endpoints", description: "HTTPS to the Secrets Manager endpoint" },
-            ingress: {
-                name: "database-endpoints-https-from-bootstrap",
-                description: "HTTPS from the bootstrap function",
-            },
-        }),
+        ...httpsRules,
         ...tcpBetweenGroups({
             from: functionSg.id,
             to: deps.dbSecurityGroup.id,
@@ -68,13 +73,6 @@ export function bootstrapFunction(config: DatabaseStackConfig, deps: BootstrapDe
             },
         }),
     ];
-    const secretsEndpoint = interfaceEndpoint("database-secretsmanager", {
-        vpc,
-        service: "secretsmanager",
-        region: config.region,
-        securityGroupId: endpointSg.id,
-        tags,
-    });
 
     const { fn, rolePolicy } = vpcFunction("db-bootstrap", {
         functionName,

@@ -10,17 +10,10 @@ import { RdsResourceEndpoint } from "../components/rdsResourceEndpoint";
 import { ConsumerStackConfig } from "../config";
 import { ConsumerExports, Exported } from "../contract";
 import { cidrsOverlap, parseCidr } from "../lib/cidr";
-import { HTTPS_PORT, MYSQL_PORT, PROJECT } from "../lib/constants";
+import { MYSQL_PORT, PROJECT } from "../lib/constants";
 import { toPolicyJson } from "../lib/iam";
 import { vpcFunction, vpcLambdaStatements } from "../lib/lambda";
-import {
-    interfaceEndpoint,
-    chooseZones,
-    isolatedVpc,
-    IsolatedVpc,
-    tcpBetweenGroups,
-    tcpRule,
-} from "../lib/network";
+import { chooseZones, functionWithEndpoints, isolatedVpc, IsolatedVpc, tcpRule } from "../lib/network";
 import { DatabaseReference, readDatabaseStack } from "./databaseReference";
 
 export async function consumerStack(config: ConsumerStackConfig): Promise<Exported<ConsumerExports>> {
@@ -58,23 +51,22 @@ export async function consumerStack(config: ConsumerStackConfig): Promise<Export
     const { vpc } = isolated;
 
     // --- Security groups: the function reaches MySQL over its network path and the endpoints, nothing else.
-    const functionSg = new aws.ec2.SecurityGroup("fetch-rows", {
-        vpcId: vpc.vpcId,
-        description:
-            record.network === "peering"
-                ? "fetch-rows function: MySQL to the database VPC, HTTPS to the STS and Secrets Manager endpoints"
-                : "fetch-rows function: MySQL to the resource endpoint, HTTPS to the STS and Secrets Manager endpoints",
-        tags,
-    });
-    const endpointSg = new aws.ec2.SecurityGroup("consumer-endpoints", {
-        vpcId: vpc.vpcId,
-        description: "Interface endpoints: HTTPS from the fetch-rows function only",
-        tags,
-    });
-    tcpBetweenGroups({
-        from: functionSg.id,
-        to: endpointSg.id,
-        port: HTTPS_PORT,
+    const { functionGroup: functionSg, endpoints } = functionWithEndpoints({
+        vpc,
+        region: config.region,
+        services: ["sts", "secretsmanager"],
+        endpointPrefix: "consumer",
+        functionGroup: {
+            name: "fetch-rows",
+            description:
+                record.network === "peering"
+                    ? "fetch-rows function: MySQL to the database VPC, HTTPS to the STS and Secrets Manager endpoints"
+                    : "fetch-rows function: MySQL to the resource endpoint, HTTPS to the STS and Secrets Manager endpoints",
+        },
+        endpointGroup: {
+            name: "consumer-endpoints",
+            description: "Interface endpoints: HTTPS from the fetch-rows function only",
+        },
         egress: {
             name: "fetch-rows-endpoints",
             description: "HTTPS to the STS and Secrets Manager endpoints",
@@ -83,16 +75,8 @@ export async function consumerStack(config: ConsumerStackConfig): Promise<Export
             name: "consumer-endpoints-https-from-fetch-rows",
             description: "HTTPS from the fetch-rows function",
         },
+        tags,
     });
-    const endpoints = ["sts", "secretsmanager"].map((service) =>
-        interfaceEndpoint(`consumer-${service}`, {
-            vpc,
-            service,
-            region: config.region,
-            securityGroupId: endpointSg.id,
-            tags,
-        }),
-    );
 
     const path =
         record.network === "peering"

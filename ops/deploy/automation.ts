@@ -2,7 +2,6 @@
 // own whose `envVars` are exactly the credentials resolved for that stack (a fresh copy each time, so one
 // stack's variables can never reach another's process), and every preview and update runs the policy pack.
 import {
-    LocalWorkspace,
     StackNotFoundError,
     type LocalWorkspaceOptions,
     type OutputMap,
@@ -10,6 +9,7 @@ import {
     type PulumiCommand,
     type UpOptions,
 } from "@pulumi/pulumi/automation";
+import { selectStackOf } from "../cli";
 import type { StackCredentials } from "./credentials";
 import type { StackOps, Workspace } from "./run";
 
@@ -49,8 +49,7 @@ export function isStackNotFound(err: unknown): boolean {
 }
 
 export function automationWorkspace(options: AutomationWorkspaceOptions): Workspace {
-    const selectStack: SelectStack =
-        options.selectStack ?? ((args, opts) => LocalWorkspace.selectStack(args, opts));
+    const selectStack = selectStackOf(options);
     const byStack = new Map(options.credentials.map((c) => [c.stack, c]));
     const select = (stackName: string, asStack: string): Promise<AutomationStack> => {
         const credentials = byStack.get(asStack);

@@ -66,6 +66,14 @@ export function parseProfileFlags(values: readonly string[]): Map<string, string
     return profiles;
 }
 
+/** The AWS profile `env` names for `stack` (its `profileVariable`, trimmed), or undefined when unset or blank. */
+export function profileFromEnv(
+    stack: string,
+    env: Readonly<Record<string, string | undefined>>,
+): string | undefined {
+    return env[profileVariable(stack)]?.trim() || undefined;
+}
+
 /** The variables a stack's Pulumi process gets for `profile`: the profile, and no other credentials. */
 export function profileEnvVars(profile: string): Record<string, string> {
     const vars: Record<string, string> = {};
@@ -98,8 +106,8 @@ export function resolveCredentials(
         if (fromFlag !== undefined) {
             return { stack, source: "flag", profile: fromFlag, envVars: profileEnvVars(fromFlag) };
         }
-        const fromEnv = env[profileVariable(stack)]?.trim();
-        if (fromEnv) {
+        const fromEnv = profileFromEnv(stack, env);
+        if (fromEnv !== undefined) {
             return { stack, source: "environment", profile: fromEnv, envVars: profileEnvVars(fromEnv) };
         }
         return { stack, source: "ambient", envVars: {} };

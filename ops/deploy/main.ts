@@ -4,7 +4,16 @@
 import * as fs from "fs";
 import * as path from "path";
 import { PulumiCommand } from "@pulumi/pulumi/automation";
-import { command, EXIT_FAILED, EXIT_NOT_RUN, EXIT_OK, NotRun, type CommandDeps } from "../cli";
+import {
+    command,
+    EXIT_FAILED,
+    EXIT_NOT_RUN,
+    EXIT_OK,
+    NotRun,
+    pulumiOnPath,
+    selectStackOf,
+    type CommandDeps,
+} from "../cli";
 import { DEPLOY_USAGE, parseDeployArgs, type DeployArgs } from "./args";
 import { automationWorkspace } from "./automation";
 import {
@@ -14,7 +23,7 @@ import {
     type StackCredentials,
 } from "./credentials";
 import { loadStacks, planWaves, PlanError, type PlannedStack } from "./order";
-import { findOnPath, PULUMI_MISSING } from "./pulumiCli";
+import { PULUMI_MISSING } from "./pulumiCli";
 import { checkReadiness, runWaves, type Workspace } from "./run";
 
 export { EXIT_FAILED, EXIT_NOT_RUN, EXIT_OK };
@@ -132,8 +141,7 @@ async function ready(prepared: Prepared, workspace: Workspace, deps: DeployDeps)
 export const runDeploy = command("deploy", DEPLOY_USAGE, parseDeployArgs, prepare, deploy);
 
 async function deploy(prepared: Prepared, deps: DeployDeps): Promise<number> {
-    const findPulumi = deps.findPulumi ?? (() => findOnPath("pulumi", deps.env));
-    if (findPulumi() === undefined) {
+    if (pulumiOnPath(deps) === undefined) {
         deps.err(`deploy: ${PULUMI_MISSING}`);
         return EXIT_NOT_RUN;
     }
@@ -151,7 +159,7 @@ async function deploy(prepared: Prepared, deps: DeployDeps): Promise<number> {
         ...(prepared.policyPackConfig !== undefined ? { policyPackConfig: prepared.policyPackConfig } : {}),
         credentials,
         ...(pulumiCommand !== undefined ? { pulumiCommand } : {}),
-        ...(deps.selectStack !== undefined ? { selectStack: deps.selectStack } : {}),
+        selectStack: selectStackOf(deps),
     });
     for (const c of credentials) {
         deps.out(`[${c.stack}] AWS credentials: ${describeCredentials(c)}`);

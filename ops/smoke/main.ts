@@ -3,12 +3,11 @@
 import * as path from "path";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { fromIni } from "@aws-sdk/credential-providers";
-import { LocalWorkspace } from "@pulumi/pulumi/automation";
-import { command, EXIT_FAILED, EXIT_OK, NotRun, type CommandDeps } from "../cli";
-import { isStackNotFound, type SelectStack } from "../deploy/automation";
-import { profileEnvVars, profileVariable } from "../deploy/credentials";
+import { command, EXIT_FAILED, EXIT_OK, NotRun, pulumiOnPath, selectStackOf, type CommandDeps } from "../cli";
+import { isStackNotFound } from "../deploy/automation";
+import { profileEnvVars, profileFromEnv } from "../deploy/credentials";
 import { PlanError, readStackFiles } from "../deploy/order";
-import { findOnPath, PULUMI_MISSING } from "../deploy/pulumiCli";
+import { PULUMI_MISSING } from "../deploy/pulumiCli";
 import { parseSmokeArgs, SMOKE_USAGE } from "./args";
 import { checkInvocation, SMOKE_EVENT, type InvokeOutcome } from "./checks";
 
@@ -68,8 +67,8 @@ async function resolveTarget(
     deps: SmokeDeps,
 ): Promise<SmokeTarget> {
     const root = deps.repoRoot ?? REPO_ROOT;
-    const stackProfile = args.stack !== undefined ? deps.env[profileVariable(args.stack)]?.trim() : undefined;
-    const profile = args.profile ?? (stackProfile || undefined);
+    const profile =
+        args.profile ?? (args.stack !== undefined ? profileFromEnv(args.stack, deps.env) : undefined);
     const region =
         args.region ??
         (args.stack !== undefined ? stackRegion(root, args.stack) : undefined) ??
@@ -79,13 +78,12 @@ async function resolveTarget(
     }
     let functionName = args.functionName;
     if (functionName === undefined && args.stack !== undefined) {
-        if ((deps.findPulumi ?? (() => findOnPath("pulumi", deps.env)))() === undefined) {
+        if (pulumiOnPath(deps) === undefined) {
             throw new NotRun(`${PULUMI_MISSING} (or pass --function-name and --region instead of --stack)`);
         }
-        const selectStack: SelectStack = deps.selectStack ?? ((a, o) => LocalWorkspace.selectStack(a, o));
         let outputs;
         try {
-            const stack = await selectStack(
+            const stack = await selectStackOf(deps)(
                 { stackName: args.stack, workDir: root },
                 { envVars: profile !== undefined ? profileEnvVars(profile) : {} },
             );

@@ -4,6 +4,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
     chooseZones,
+    functionWithEndpoints,
     interfaceEndpoint,
     isolatedSubnetPrefix,
     isolatedVpc,
@@ -337,6 +338,73 @@ describe("infra/lib/network: the network pieces both stacks build the same way",
                 securityGroupIds: [SG],
                 tags: { project: "x" },
             });
+        });
+    });
+
+    describe("functionWithEndpoints", () => {
+        it("gives the function its own group and one endpoint per service behind a group that admits HTTPS from the function's group only", async () => {
+            const name = uniqueName("net-fn-endpoints");
+            const { vpc } = isolatedVpc(`${name}-vpc`, {
+                cidrBlock: "10.40.0.0/16",
+                availabilityZoneCount: 2,
+                subnetName: "function",
+            });
+            const tags = { project: "x" };
+            const { functionGroup, httpsRules, endpoints } = functionWithEndpoints({
+                vpc,
+                region: "eu-west-1",
+                services: ["sts", "secretsmanager"],
+                endpointPrefix: name,
+                functionGroup: { name: `${name}-fn`, description: "The function: HTTPS to the endpoints" },
+                endpointGroup: { name: `${name}-ep`, description: "Endpoints: HTTPS from the function only" },
+                egress: { name: `${name}-out`, description: "HTTPS to the endpoints" },
+                ingress: { name: `${name}-in`, description: "HTTPS from the function" },
+                tags,
+            });
+            assert.ok(functionGroup instanceof aws.ec2.SecurityGroup);
+            assert.equal(httpsRules.length, 2);
+            assert.ok(httpsRules[0] instanceof aws.vpc.SecurityGroupEgressRule, "the egress rule first");
+            assert.ok(httpsRules[1] instanceof aws.vpc.SecurityGroupIngressRule);
+            const fnGroupId = await promiseOf(functionGroup.id);
+            const vpcId = await promiseOf(vpc.vpcId);
+
+            for (const [group, description] of [
+                [`${name}-fn`, "The function: HTTPS to the endpoints"],
+                [`${name}-ep`, "Endpoints: HTTPS from the function only"],
+            ]) {
+                assert.deepEqual((await recorded(TYPE.securityGroup, group)).inputs, {
+                    vpcId,
+                    description,
+                    tags,
+                });
+            }
+            const out = (await recorded(EGRESS, `${name}-out`)).inputs;
+            const into = (await recorded(INGRESS, `${name}-in`)).inputs;
+            const endpointGroupId = into.securityGroupId;
+            assert.notEqual(endpointGroupId, fnGroupId, "the endpoints have a group of their own");
+            assert.deepEqual(
+                [
+                    out.securityGroupId,
+                    out.referencedSecurityGroupId,
+                    out.fromPort,
+                    out.toPort,
+                    out.description,
+                ],
+                [fnGroupId, endpointGroupId, 443, 443, "HTTPS to the endpoints"],
+            );
+            assert.deepEqual(
+                [into.referencedSecurityGroupId, into.fromPort, into.toPort, into.description],
+                [fnGroupId, 443, 443, "HTTPS from the function"],
+            );
+
+            assert.equal(endpoints.length, 2);
+            await Promise.all(endpoints.map((endpoint) => promiseOf(endpoint.id)));
+            for (const service of ["sts", "secretsmanager"]) {
+                const { inputs } = await recorded(ENDPOINT, `${name}-${service}`);
+                assert.equal(inputs.serviceName, `com.amazonaws.eu-west-1.${service}`);
+                assert.deepEqual(inputs.securityGroupIds, [endpointGroupId]);
+                assert.deepEqual(inputs.tags, tags);
+            }
         });
     });
 });
